@@ -1,0 +1,48 @@
+"""The in-memory form every dataset takes: labelled multivariate sequences."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rgan.io import load_npz, save_npz
+
+
+@dataclass
+class SequenceDataset:
+    """X: (samples, steps, features) float32; y: (samples,) int64 class ids; class_names per id."""
+
+    X: np.ndarray
+    y: np.ndarray
+    class_names: list[str]
+    kind: str = "timeseries"  # "image" when each step is an image row
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.X.ndim != 3:
+            raise ValueError(f"X must have shape (samples, steps, features), got {self.X.shape}")
+        if self.y.shape != (len(self.X),):
+            raise ValueError(f"y must have shape ({len(self.X)},), got {self.y.shape}")
+        if len(self.y) and (self.y.min() < 0 or self.y.max() >= len(self.class_names)):
+            raise ValueError(f"labels must lie in 0..{len(self.class_names) - 1}")
+
+    def save(self, path: str | os.PathLike) -> None:
+        save_npz(
+            path,
+            X=self.X.astype(np.float32),
+            y=self.y.astype(np.int64),
+            class_names=np.array(self.class_names),
+            kind=np.array(self.kind),
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SequenceDataset:
+        arrays = load_npz(path)
+        return cls(
+            X=arrays["X"],
+            y=arrays["y"],
+            class_names=[str(name) for name in arrays["class_names"]],
+            kind=str(arrays["kind"]),
+        )

@@ -1,0 +1,32 @@
+"""Labelled synthetic data from a trained generator, classes balanced."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from rgan.data.sequences import SequenceDataset
+from rgan.models import load_generator
+
+
+def balanced_labels(n_classes: int, total: int) -> np.ndarray:
+    """`total` labels, sorted, with class counts differing by at most one."""
+    return np.sort(np.arange(total) % n_classes)
+
+
+def generate_balanced(
+    generator_path: str | os.PathLike,
+    n_train: int,
+    samples_per_class: int | None,
+    seed: int,
+) -> SequenceDataset:
+    """Sample `samples_per_class` per class, or `n_train` in all when it is None."""
+    generator, payload = load_generator(generator_path)
+    n_classes = generator.spec.n_classes
+    total = n_train if samples_per_class is None else samples_per_class * n_classes
+    labels = balanced_labels(n_classes, total)
+    noise_source = torch.Generator().manual_seed(seed)
+    X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
+    return SequenceDataset(X=X, y=labels, class_names=payload["class_names"], kind=payload["kind"])

@@ -1,0 +1,1 @@
+"""Measures of synthetic data: utility (TSTR/TRTS/TRTR) and fidelity (MMD)."""

@@ -1,0 +1,65 @@
+"""Pictures for people: sequences per class, and training curves."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from rgan.io import atomic_path  # noqa: E402
+
+
+def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def class_grid(
+    X: np.ndarray,
+    y: np.ndarray,
+    class_names: list[str],
+    path: str | os.PathLike,
+    title: str,
+    per_class: int = 10,
+) -> None:
+    """One row per class, `per_class` sequences each, as images (steps down, features across)."""
+    classes = np.unique(y)
+    fig, axes = plt.subplots(
+        len(classes),
+        per_class,
+        figsize=(per_class * 0.9, len(classes) * 0.9 + 0.6),
+        squeeze=False,
+    )
+    for row, label in zip(axes, classes, strict=True):
+        members = np.flatnonzero(y == label)[:per_class]
+        for column, ax in enumerate(row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if column < len(members):
+                ax.imshow(X[members[column]], cmap="gray", vmin=-1, vmax=1, aspect="auto")
+        row[0].set_ylabel(class_names[label], rotation=0, ha="right", va="center")
+    fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)
+
+
+def training_curves(history: pd.DataFrame, best_epoch: int, path: str | os.PathLike) -> None:
+    """Discriminator and generator loss per epoch, and validation MMD² with the exported epoch."""
+    fig, (losses, mmd) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
+    losses.plot(history["epoch"], history["d_loss"], label="discriminator")
+    losses.plot(history["epoch"], history["g_loss"], label="generator")
+    losses.set_ylabel("loss")
+    losses.legend()
+    evaluated = history.dropna(subset=["val_mmd2"])
+    mmd.plot(evaluated["epoch"], evaluated["val_mmd2"].clip(lower=1e-6), marker=".")
+    mmd.set_yscale("log")
+    mmd.axvline(best_epoch, color="grey", linestyle="--", label=f"exported (epoch {best_epoch})")
+    mmd.set_ylabel("validation MMD²")
+    mmd.set_xlabel("epoch")
+    mmd.legend()
+    save_figure(fig, path)

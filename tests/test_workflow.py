@@ -1,0 +1,178 @@
+"""End to end: the real Snakemake workflow on digits with a tiny budget, in a temporary folder."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+TINY = {
+    "datasets": ["digits"],
+    "split": {"val_fraction": 0.1, "test_fraction": 0.2, "seed": 0},
+    "run": {"hidden": 32, "batch_size": 32},
+    "grid": {},
+    "train": {"epochs": 6, "eval_every": 2, "checkpoint_every": 2, "eval_samples": 300},
+    "generate": {"samples_per_class": None},
+    "evaluate": {"classifiers": ["logistic_regression", "random_forest"], "seed": 0},
+}
+CLASSIFIERS = TINY["evaluate"]["classifiers"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Rule → job count that a dry run would execute."""
+    output = snakemake(workdir, "--dry-run", *args).stdout
+    return {
+        rule: int(count)
+        for rule, count in re.findall(r"^(\w+)\s+(\d+)$", output, re.MULTILINE)
+        if rule != "total"
+    }
+
+
+def new_workdir(root: Path, config: dict) -> Path:
+    root.mkdir(parents=True)
+    (root / "config.yaml").write_text(yaml.safe_dump(config))
+    return root
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """A working directory in which the whole default target has been built."""
+    workdir = new_workdir(tmp_path_factory.mktemp("e2e") / "first", TINY)
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+def csv_of(workdir: Path) -> pd.DataFrame:
+    return pd.read_csv(workdir / "results/tstr/digits.csv")
+
+
+def test_csv_has_the_documented_columns_with_values_in_range(finished):
+    table = csv_of(finished)
+    assert len(table) == 1
+    row = table.iloc[0]
+    readme = (REPO / "README.md").read_text()
+    for column in table.columns:
+        generic = re.sub("|".join(CLASSIFIERS), "<classifier>", column)
+        assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
+    assert row["dataset"] == "digits" and row["hidden"] == 32 and row["status"] == "completed"
+    assert row["run"].startswith("model~rcgan/hidden~32/")
+    assert 1 <= row["best_epoch"] <= row["epochs_run"] == 6
+    for name in CLASSIFIERS:
+        for kind in ("trtr", "tstr", "trts"):
+            assert 0.0 <= row[f"{kind}_{name}"] <= 1.0
+        assert row[f"tstr_trtr_ratio_{name}"] == pytest.approx(
+            row[f"tstr_{name}"] / row[f"trtr_{name}"]
+        )
+        assert row[f"trtr_{name}"] > 0.9
+    assert abs(row["mmd2_floor"]) < 0.01
+    assert row["mmd2"] > row["mmd2_floor"]
+    assert (finished / "results/data/digits/real_inputs.png").stat().st_size > 1000
+    assert list((finished / "results/checkpoints/digits").rglob("state.pt"))
+
+
+def test_training_log_shows_progress_and_the_csv_history(finished):
+    log = next((finished / "results/logs/train").rglob("*.log")).read_text()
+    assert re.search(r"epoch 6/6 .*d_loss .*g_loss .*val_mmd2 .*ETA", log)
+    history = pd.read_csv(next((finished / "results/models").rglob("log.csv")))
+    assert list(history.columns) == ["epoch", "d_loss", "g_loss", "val_mmd2", "seconds"]
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_second_dry_run_has_nothing_to_do(finished):
+    result = snakemake(finished, "--dry-run")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_changed_training_parameter_reruns_training_onwards_only(finished, tmp_path):
+    workdir = tmp_path / "changed"
+    shutil.copytree(finished, workdir)
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["train"]["epochs"] = 8
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    assert planned_jobs(workdir) == {
+        "all": 1,
+        "train": 1,
+        "generate": 1,
+        "evaluate": 1,
+        "aggregate": 1,
+    }
+    raw = workdir / "results/data/digits/raw.npz"
+    before = raw.stat().st_mtime_ns
+    snakemake(workdir, "--cores", "2")
+    assert raw.stat().st_mtime_ns == before
+    card = json.loads(next((workdir / "results/models").rglob("card.json")).read_text())
+    assert card["epochs_run"] == 8
+    assert card["resumed_from_epoch"] == 6  # continued from the 6-epoch checkpoint
+    assert csv_of(workdir).loc[0, "epochs_run"] == 8
+
+    config["run"]["hidden"] = 16  # a new run: a new path, trained from scratch
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    assert set(planned_jobs(workdir)) == {"all", "train", "generate", "evaluate", "aggregate"}
+
+
+def test_rerun_from_scratch_gives_the_same_csv(finished, tmp_path):
+    again = new_workdir(tmp_path / "again", TINY)
+    snakemake(again, "--cores", "2")
+    timing = ["train_seconds"]
+    pd.testing.assert_frame_equal(
+        csv_of(again).drop(columns=timing), csv_of(finished).drop(columns=timing)
+    )
+
+
+def test_report_contains_the_results_table(finished):
+    snakemake(finished, "--report", "report.html")
+    html = (finished / "report.html").read_text()
+    entries = json.loads(re.search(r"var results = (\{.*?\});\s*</script>", html, re.S).group(1))
+    table = entries["results/tstr/digits.csv"]
+    assert table["mime_type"] == "text/csv"
+    embedded = base64.b64decode(table["data_uri"].split("base64,", 1)[1]).decode()
+    assert embedded == (finished / "results/tstr/digits.csv").read_text()
+    categories = {Path(path).name for path in entries}
+    assert {"real_inputs.png", "grid.png", "training.png"} <= categories
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "named"),
+    [
+        ("run", {"hiden": 64}, "'hiden' was unexpected"),
+        ("train", {"epochs": "many"}, "'many' is not of type 'integer'"),
+        ("evaluate", {"classifiers": ["svm"]}, "'svm' is not one of"),
+    ],
+)
+def test_bad_config_stops_before_any_job_and_names_the_key(tmp_path, section, value, named):
+    workdir = new_workdir(tmp_path / "bad", {**TINY, section: value})
+    result = snakemake(workdir, "--cores", "1", check=False)
+    assert result.returncode != 0
+    assert named in result.stderr
+    assert list(value)[0] in result.stderr
+    assert not (workdir / "results").exists()
+
+
+def test_snakemake_lint_reports_nothing():
+    result = subprocess.run(
+        [str(SNAKEMAKE), "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Lints for" not in result.stdout + result.stderr

@@ -1,0 +1,30 @@
+rule train:
+    input:
+        "results/data/{dataset}/prepared.npz",
+    output:
+        generator="results/models/{dataset}/{run}/generator.pt",
+        card="results/models/{dataset}/{run}/card.json",
+        history="results/models/{dataset}/{run}/log.csv",
+        curves=report(
+            "results/models/{dataset}/{run}/training.png",
+            caption="../report/training.rst",
+            category="Training",
+            subcategory="{dataset}",
+            labels={"run": "{run}"},
+        ),
+    log:
+        "results/logs/train/{dataset}/{run}.log",
+    benchmark:
+        "results/benchmarks/train/{dataset}/{run}.tsv"
+    conda:
+        "../../envs/rgan.yaml"
+    threads: config["train"]["threads"]
+    params:
+        run=run_params,
+        budget={
+            key: value for key, value in config["train"].items() if key != "threads"
+        },
+        # Not an output: Snakemake must not delete it when a job fails, so a rerun resumes.
+        checkpoint_dir=lambda wildcards: f"results/checkpoints/{wildcards.dataset}/{wildcards.run}",
+    script:
+        "../scripts/train.py"

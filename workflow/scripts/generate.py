@@ -1,0 +1,23 @@
+"""Sample labelled synthetic sequences from a trained generator, with a picture per class."""
+
+from rgan import logs, plots
+from rgan.data.prepare import PreparedData
+from rgan.generate import generate_balanced
+
+logger = logs.setup(snakemake.log[0])
+data = PreparedData.load(snakemake.input.prepared)
+samples = generate_balanced(
+    snakemake.input.generator,
+    n_train=len(data.y["train"]),
+    samples_per_class=snakemake.params.samples_per_class,
+    seed=snakemake.params.seed,
+)
+samples.save(snakemake.output.samples)
+plots.class_grid(
+    samples.X,
+    samples.y,
+    samples.class_names,
+    snakemake.output.grid,
+    title=f"Synthetic {snakemake.wildcards.dataset}: {snakemake.wildcards.run}",
+)
+logger.info("wrote %d synthetic sequences", len(samples.y))

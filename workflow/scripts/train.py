@@ -1,0 +1,20 @@
+"""Train one RCGAN run (resuming from its checkpoint) and export the best generator."""
+
+from rgan import logs
+from rgan.config import RunParams, TrainBudget
+from rgan.data.prepare import PreparedData
+from rgan.devices import choose_device
+from rgan.export import export_training
+from rgan.train import train_rcgan
+
+logs.setup(snakemake.log[0])
+params = RunParams.from_mapping(snakemake.params.run)
+data = PreparedData.load(snakemake.input[0])
+result = train_rcgan(
+    data,
+    params,
+    TrainBudget(**snakemake.params.budget),
+    snakemake.params.checkpoint_dir,
+    choose_device(snakemake.threads),
+)
+export_training(result, data, params, snakemake.params.budget, snakemake.output)
