@@ -27,6 +27,7 @@ def export_training(
             "scaler": asdict(data.scaler),
             "class_names": data.class_names,
             "kind": data.kind,
+            "meta": data.meta,
         },
     )
     history = pd.DataFrame(result.history)

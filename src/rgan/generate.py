@@ -29,4 +29,10 @@ def generate_balanced(
     labels = balanced_labels(n_classes, total)
     noise_source = torch.Generator().manual_seed(seed)
     X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
-    return SequenceDataset(X=X, y=labels, class_names=payload["class_names"], kind=payload["kind"])
+    return SequenceDataset(
+        X=X,
+        y=labels,
+        class_names=payload["class_names"],
+        kind=payload["kind"],
+        meta=payload["meta"],
+    )

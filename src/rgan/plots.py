@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from rgan.data.images import to_images  # noqa: E402
 from rgan.io import atomic_path  # noqa: E402
 
 
@@ -26,9 +27,12 @@ def class_grid(
     class_names: list[str],
     path: str | os.PathLike,
     title: str,
+    meta: dict,
     per_class: int = 10,
 ) -> None:
     """One row per class, `per_class` sequences each, as images (steps down, features across)."""
+    if "layout" in meta:
+        X = to_images(X, meta["layout"], meta["height"], meta["width"])
     classes = np.unique(y)
     fig, axes = plt.subplots(
         len(classes),

@@ -25,3 +25,8 @@ def run_evaluations(wildcards):
         dataset=wildcards.dataset,
         run=paramspace.instance_patterns,
     )
+
+
+def dataset_options(wildcards):
+    """The config's reading options for one dataset (empty when it sets none)."""
+    return config["data"].get(wildcards.dataset, {})

@@ -1,4 +1,23 @@
+rule download:
+    output:
+        "results/data/{dataset}/download.json",
+    log:
+        "results/logs/download/{dataset}.log",
+    benchmark:
+        "results/benchmarks/download/{dataset}.tsv"
+    conda:
+        "../../envs/rgan.yaml"
+    params:
+        options=dataset_options,
+        data_dir=config["data_dir"],
+        policy=config["download"],
+    script:
+        "../scripts/download.py"
+
+
 rule prepare_data:
+    input:
+        "results/data/{dataset}/download.json",
     output:
         "results/data/{dataset}/raw.npz",
     log:
@@ -7,6 +26,8 @@ rule prepare_data:
         "results/benchmarks/prepare_data/{dataset}.tsv"
     conda:
         "../../envs/rgan.yaml"
+    params:
+        options=dataset_options,
     script:
         "../scripts/prepare_data.py"
 

@@ -19,5 +19,6 @@ plots.class_grid(
     samples.class_names,
     snakemake.output.grid,
     title=f"Synthetic {snakemake.wildcards.dataset}: {snakemake.wildcards.run}",
+    meta=samples.meta,
 )
 logger.info("wrote %d synthetic sequences", len(samples.y))

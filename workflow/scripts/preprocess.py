@@ -19,5 +19,6 @@ plots.class_grid(
     prepared.class_names,
     snakemake.output.real_inputs,
     title=f"Real {snakemake.wildcards.dataset} training inputs (scaled to [-1, 1])",
+    meta=prepared.meta,
 )
 logger.info("split sizes: %s", {name: len(y) for name, y in prepared.y.items()})

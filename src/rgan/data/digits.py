@@ -1,19 +1,16 @@
-"""scikit-learn's embedded 8×8 digits (1,797 real images, no network): image rows as time steps."""
+"""scikit-learn's embedded 8×8 digits: 1,797 real images, 10 classes, no network needed."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
 
-from rgan.data.sequences import SequenceDataset
+DIGITS_CLASSES = [str(digit) for digit in range(10)]
 
 
-def load_digits_sequences(options: dict) -> SequenceDataset:
-    """Each 8×8 image becomes a sequence of 8 steps with 8 features (pixel intensities 0–16)."""
+def read_digits(files: dict[str, Path]) -> tuple[np.ndarray, np.ndarray]:
+    """Images (1,797, 8, 8) with intensities 0–16, and labels."""
     digits = load_digits()
-    return SequenceDataset(
-        X=digits.images.astype(np.float32),
-        y=digits.target.astype(np.int64),
-        class_names=[str(name) for name in digits.target_names],
-        kind="image",
-    )
+    return digits.images.astype(np.float32), digits.target.astype(np.int64)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -45,6 +46,7 @@ class PreparedData:
     scaler: MinMaxScaler
     class_names: list[str]
     kind: str
+    meta: dict = field(default_factory=dict)
 
     @property
     def n_classes(self) -> int:
@@ -63,6 +65,7 @@ class PreparedData:
             "scaler": np.array([self.scaler.low, self.scaler.high]),
             "class_names": np.array(self.class_names),
             "kind": np.array(self.kind),
+            "meta": np.array(json.dumps(self.meta)),
         }
         for split in SPLITS:
             arrays[f"X_{split}"] = self.X[split]
@@ -81,6 +84,7 @@ class PreparedData:
             scaler=MinMaxScaler(float(low), float(high)),
             class_names=[str(name) for name in arrays["class_names"]],
             kind=str(arrays["kind"]),
+            meta=json.loads(str(arrays["meta"])),
         )
 
 
@@ -112,4 +116,5 @@ def split_and_scale(
         scaler=scaler,
         class_names=data.class_names,
         kind=data.kind,
+        meta=data.meta,
     )

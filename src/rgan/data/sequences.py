@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -17,8 +18,8 @@ class SequenceDataset:
     X: np.ndarray
     y: np.ndarray
     class_names: list[str]
-    kind: str = "timeseries"  # "image" when each step is an image row
-    meta: dict = field(default_factory=dict)
+    kind: str = "timeseries"  # "image" when the sequences are images read step by step
+    meta: dict = field(default_factory=dict)  # for images: height, width, layout
 
     def __post_init__(self) -> None:
         if self.X.ndim != 3:
@@ -35,6 +36,7 @@ class SequenceDataset:
             y=self.y.astype(np.int64),
             class_names=np.array(self.class_names),
             kind=np.array(self.kind),
+            meta=np.array(json.dumps(self.meta)),
         )
 
     @classmethod
@@ -45,4 +47,5 @@ class SequenceDataset:
             y=arrays["y"],
             class_names=[str(name) for name in arrays["class_names"]],
             kind=str(arrays["kind"]),
+            meta=json.loads(str(arrays["meta"])),
         )

@@ -1,0 +1,133 @@
+"""Trusted downloads: mirrors tried in turn with retries and back-off, checksums verified before a
+file is renamed into place, and hand-placed files (offline clusters) verified the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from rgan.io import atomic_path
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR_ENV = "RGAN_DATA_DIR"
+DEFAULT_DATA_DIR = "results/downloads"
+CHUNK = 1 << 16
+
+
+class DownloadError(RuntimeError):
+    """Every mirror failed for a file."""
+
+
+class ChecksumError(RuntimeError):
+    """A file's hash differs from the published one."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file of a dataset and its published checksum, written `algorithm:hexdigest`."""
+
+    name: str
+    checksum: str
+
+    @property
+    def algorithm(self) -> str:
+        return self.checksum.split(":", 1)[0]
+
+    @property
+    def digest(self) -> str:
+        return self.checksum.split(":", 1)[1].lower()
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a dataset's files come from: base URLs tried in order, and the files."""
+
+    mirrors: tuple[str, ...]
+    files: tuple[RemoteFile, ...]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 3
+    backoff_seconds: float = 2.0
+    timeout_seconds: float = 60.0
+
+
+def resolve_data_dir(configured: str | None) -> Path:
+    """The config's `data_dir` if set, else $RGAN_DATA_DIR, else results/downloads."""
+    return Path(configured or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+
+
+def file_hash(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(path: Path, expected: RemoteFile, origin: str) -> None:
+    actual = file_hash(path, expected.algorithm)
+    if actual != expected.digest:
+        raise ChecksumError(
+            f"checksum mismatch for {expected.name} from {origin}: expected "
+            f"{expected.algorithm} {expected.digest}, got {actual}"
+        )
+
+
+def download(url: str, target: Path, expected: RemoteFile, timeout: float) -> None:
+    """Stream `url` to a temporary file, verify it, and only then rename it to `target`."""
+    with atomic_path(target) as tmp:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0)
+            received, next_report = 0, 0.1
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                received += len(chunk)
+                if total and received / total >= next_report:
+                    logger.info(
+                        "%s: %d of %d bytes (%.0f%%)", url, received, total, 100 * received / total
+                    )
+                    next_report += 0.1
+            if total and received != total:
+                raise http.client.IncompleteRead(b"", total - received)
+        logger.info("%s: %d bytes received", url, received)
+        verify(tmp, expected, url)
+
+
+def fetch_file(source: Source, file: RemoteFile, directory: Path, policy: RetryPolicy) -> Path:
+    """Return the verified local copy of `file`, downloading it if it is not there yet."""
+    target = directory / file.name
+    if target.exists():
+        verify(target, file, str(target))
+        logger.info("%s: present and verified (%s)", target, file.algorithm)
+        return target
+    failures = []
+    for mirror in source.mirrors:
+        url = mirror.rstrip("/") + "/" + file.name
+        for attempt in range(1, policy.retries + 1):
+            try:
+                download(url, target, file, policy.timeout_seconds)
+                return target
+            except (OSError, http.client.HTTPException) as error:
+                failures.append(f"{url} (attempt {attempt}): {error!r}")
+                logger.warning("download failed: %s", failures[-1])
+                if isinstance(error, urllib.error.HTTPError) and error.code == 404:
+                    break
+                if attempt < policy.retries:
+                    time.sleep(policy.backoff_seconds * 2 ** (attempt - 1))
+    raise DownloadError(f"could not download {file.name}; tried:\n  " + "\n  ".join(failures))
+
+
+def fetch(source: Source, directory: Path, policy: RetryPolicy) -> dict[str, Path]:
+    """Fetch and verify every file of `source` into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return {file.name: fetch_file(source, file, directory, policy) for file in source.files}

@@ -1,0 +1,155 @@
+"""Trusted downloads against a local HTTP server serving files in the official formats."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import pytest
+from served import closed_port_url, serve, write_mnist_fixture
+
+from rgan.data import dataset_source, fetch_dataset, load_dataset
+from rgan.data.idx import DataFormatError
+from rgan.data.sources import ChecksumError, DownloadError, RetryPolicy, resolve_data_dir
+
+FAST = RetryPolicy(retries=2, backoff_seconds=0.01, timeout_seconds=5)
+
+
+@pytest.fixture
+def mnist_files(tmp_path):
+    served = tmp_path / "served"
+    return served, write_mnist_fixture(served)
+
+
+def fetch_mnist(data_dir, mirrors, checksums):
+    manifest = fetch_dataset("mnist", {"mirrors": mirrors, "checksums": checksums}, data_dir, FAST)
+    return {name: entry["path"] for name, entry in manifest["files"].items()}
+
+
+def leftovers(directory):
+    return sorted(path.name for path in directory.rglob("*") if path.is_file())
+
+
+def test_official_source_keeps_published_checksums_and_mirror_order():
+    source = dataset_source("mnist", {})
+    assert source.mirrors[0].startswith("https://ossci-datasets.s3.amazonaws.com/mnist")
+    assert "yann.lecun.com" in source.mirrors[1]
+    checksums = {file.name: file.checksum for file in source.files}
+    assert checksums["train-images-idx3-ubyte.gz"] == "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873"
+    assert len(dataset_source("fashion", {}).files) == 4
+
+
+def test_good_download_is_verified_and_readable(mnist_files, tmp_path, caplog):
+    served, checksums = mnist_files
+    caplog.set_level(logging.INFO)
+    with serve(served) as url:
+        files = fetch_mnist(tmp_path / "data", [url], checksums)
+    assert sorted(files) == sorted(checksums)
+    assert "bytes received" in caplog.text
+    data = load_dataset(
+        "mnist", {"size": [14, 14]}, {k: tmp_path / "data/mnist" / k for k in files}
+    )
+    assert data.X.shape == (500, 14, 14) and data.y.shape == (500,)
+    assert data.class_names[3] == "3"
+
+
+def test_wrong_checksum_fails_names_url_and_hashes_and_leaves_nothing(mnist_files, tmp_path):
+    served, checksums = mnist_files
+    name = "train-labels-idx1-ubyte.gz"
+    bad = {**checksums, name: "md5:" + "0" * 32}
+    with serve(served) as url, pytest.raises(ChecksumError) as caught:
+        fetch_mnist(tmp_path / "data", [url], bad)
+    message = str(caught.value)
+    assert url + name in message and "0" * 32 in message and checksums[name][4:] in message
+    assert name not in leftovers(tmp_path / "data")
+    assert not [f for f in leftovers(tmp_path / "data") if f.endswith(".tmp")]
+
+
+def test_truncated_download_is_retried_then_fails_without_a_trace(mnist_files, tmp_path):
+    served, checksums = mnist_files
+    name = "train-images-idx3-ubyte.gz"
+    with serve(served, truncate={name}) as url, pytest.raises(DownloadError) as caught:
+        fetch_mnist(tmp_path / "data", [url], checksums)
+    assert "attempt 2" in str(caught.value) and "IncompleteRead" in str(caught.value)
+    assert name not in leftovers(tmp_path / "data")
+    assert not [f for f in leftovers(tmp_path / "data") if f.endswith(".tmp")]
+
+
+def test_server_down_then_next_mirror(mnist_files, tmp_path, caplog):
+    served, checksums = mnist_files
+    down = closed_port_url()
+    with serve(served) as url:
+        files = fetch_mnist(tmp_path / "data", [down, url], checksums)
+    assert len(files) == 4
+    assert f"{down}train-images-idx3-ubyte.gz (attempt 2)" in caplog.text
+
+
+def test_missing_file_on_a_mirror_moves_on(mnist_files, tmp_path):
+    served, checksums = mnist_files
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with serve(empty) as missing, serve(served) as url:
+        files = fetch_mnist(tmp_path / "data", [missing, url], checksums)
+    assert len(files) == 4
+
+
+def test_hand_placed_files_in_data_dir_need_no_network(mnist_files, tmp_path):
+    served, checksums = mnist_files
+    data_dir = tmp_path / "offline"
+    (data_dir / "mnist").mkdir(parents=True)
+    for path in served.iterdir():
+        (data_dir / "mnist" / path.name).write_bytes(path.read_bytes())
+    files = fetch_mnist(data_dir, [closed_port_url()], checksums)
+    assert len(files) == 4
+
+
+def test_corrupt_hand_placed_file_is_refused_and_kept(mnist_files, tmp_path):
+    served, checksums = mnist_files
+    placed = tmp_path / "offline/mnist/train-images-idx3-ubyte.gz"
+    placed.parent.mkdir(parents=True)
+    placed.write_bytes(b"not the file")
+    with pytest.raises(ChecksumError, match=str(placed)):
+        fetch_mnist(tmp_path / "offline", [closed_port_url()], checksums)
+    assert placed.exists()
+
+
+def test_data_dir_comes_from_config_then_environment(monkeypatch):
+    monkeypatch.delenv("RGAN_DATA_DIR", raising=False)
+    assert str(resolve_data_dir(None)) == "results/downloads"
+    monkeypatch.setenv("RGAN_DATA_DIR", "/shared/datasets")
+    assert str(resolve_data_dir(None)) == "/shared/datasets"
+    assert str(resolve_data_dir("/scratch/me")) == "/scratch/me"
+
+
+def test_wrong_magic_number_names_the_file(mnist_files, tmp_path):
+    served, _ = mnist_files
+    labels = served / "train-labels-idx1-ubyte.gz"
+    images = served / "train-images-idx3-ubyte.gz"
+    labels.write_bytes(images.read_bytes())  # an images file where labels belong
+    files = {path.name: path for path in served.iterdir()}
+    with pytest.raises(DataFormatError) as caught:
+        load_dataset("mnist", {}, files)
+    assert str(labels) in str(caught.value)
+    assert "bad IDX magic number 0x00000803, expected 0x00000801" in str(caught.value)
+
+
+def test_truncated_gzip_names_the_file(mnist_files):
+    served, _ = mnist_files
+    images = served / "t10k-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:-200])
+    with pytest.raises(DataFormatError, match=f"{images}: truncated or corrupt gzip"):
+        load_dataset("mnist", {}, {path.name: path for path in served.iterdir()})
+
+
+def test_images_and_labels_of_different_lengths_name_both_files(mnist_files):
+    served, _ = mnist_files
+    labels = served / "t10k-labels-idx1-ubyte.gz"
+    with gzip.open(labels, "rb") as handle:
+        raw = handle.read()
+    short = raw[:4] + (99).to_bytes(4, "big") + raw[8 : 8 + 99]
+    with gzip.open(labels, "wb") as handle:
+        handle.write(short)
+    with pytest.raises(DataFormatError) as caught:
+        load_dataset("mnist", {}, {path.name: path for path in served.iterdir()})
+    assert "t10k-images-idx3-ubyte.gz holds 100 images" in str(caught.value)
+    assert "99 labels" in str(caught.value)

@@ -1,0 +1,65 @@
+"""Downloaded datasets through the real Snakemake DAG, served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from runner import TINY, new_workdir, snakemake
+from served import serve, write_mnist_fixture
+
+
+@pytest.fixture(scope="module")
+def mnist_server(tmp_path_factory):
+    served = tmp_path_factory.mktemp("served")
+    checksums = write_mnist_fixture(served)
+    with serve(served) as url:
+        yield url, checksums
+
+
+def mnist_config(data_dir, url, checksums):
+    return {
+        **TINY,
+        "datasets": ["mnist"],
+        "data_dir": str(data_dir),
+        "download": {"retries": 1, "backoff_seconds": 0.0, "timeout_seconds": 10},
+        "data": {
+            "mnist": {
+                "mirrors": [url],
+                "checksums": checksums,
+                "size": [14, 14],
+                "max_samples": 400,
+            }
+        },
+    }
+
+
+def test_mnist_download_flows_through_the_dag_to_the_csv(mnist_server, tmp_path):
+    url, checksums = mnist_server
+    workdir = new_workdir(tmp_path / "mnist", mnist_config(tmp_path / "data", url, checksums))
+    snakemake(workdir, "--cores", "2")
+    manifest = json.loads((workdir / "results/data/mnist/download.json").read_text())
+    assert {name: entry["checksum"] for name, entry in manifest["files"].items()} == checksums
+    assert sorted(p.name for p in (tmp_path / "data/mnist").iterdir()) == sorted(checksums)
+    with np.load(workdir / "results/data/mnist/raw.npz") as raw:
+        assert raw["X"].shape == (400, 14, 14)
+        assert np.bincount(raw["y"]).min() >= 35  # stratified subsample of 10 classes
+    row = pd.read_csv(workdir / "results/tstr/mnist.csv").iloc[0]
+    assert row["dataset"] == "mnist" and row["epochs_run"] == 6
+    assert row["trtr_logistic_regression"] > 0.8
+
+
+def test_bad_checksum_stops_the_dag_with_the_url_and_leaves_nothing(mnist_server, tmp_path):
+    url, checksums = mnist_server
+    name = "t10k-labels-idx1-ubyte.gz"
+    wrong = {**checksums, name: "md5:" + "f" * 32}
+    workdir = new_workdir(tmp_path / "bad", mnist_config(tmp_path / "data", url, wrong))
+    result = snakemake(workdir, "--cores", "1", check=False)
+    assert result.returncode != 0
+    log = (workdir / "results/logs/download/mnist.log").read_text()
+    assert f"checksum mismatch for {name} from {url}{name}" in log
+    assert "f" * 32 in log and checksums[name][4:] in log
+    assert not (tmp_path / "data/mnist" / name).exists()
+    assert not (workdir / "results/data/mnist/download.json").exists()
