@@ -11,7 +11,9 @@ from rgan.data.prepare import PreparedData, split_and_scale
 
 @pytest.fixture(scope="session")
 def digits() -> PreparedData:
-    return split_and_scale(load_dataset("digits", {}, {}), val_fraction=0.1, test_fraction=0.2, seed=0)
+    return split_and_scale(
+        load_dataset("digits", {}, {}), val_fraction=0.1, test_fraction=0.2, seed=0
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rgan.data.prepare import MinMaxScaler, PreparedData, split_and_scale
+from rgan.data.prepare import PreparedData, Scaler, split_and_scale
 from rgan.data.sequences import SequenceDataset
 
 
@@ -29,7 +29,8 @@ def test_scaling_is_fitted_on_the_training_split_only():
     y = np.arange(100) % 2
     prepared = split_and_scale(SequenceDataset(X, y, ["a", "b"]), 0.2, 0.2, seed=1)
     train_raw = X[prepared.index["train"]]
-    assert prepared.scaler == MinMaxScaler(float(train_raw.min()), float(train_raw.max()))
+    low, high = float(train_raw.min()), float(train_raw.max())
+    assert prepared.scaler == Scaler("minmax", [(high + low) / 2], [(high - low) / 2])
     assert prepared.X["train"].min() == -1.0 and prepared.X["train"].max() == 1.0
     np.testing.assert_allclose(
         prepared.scaler.inverse(prepared.X["test"]), X[prepared.index["test"]], atol=1e-4

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import logging
 
 import pytest
@@ -153,3 +155,29 @@ def test_images_and_labels_of_different_lengths_name_both_files(mnist_files):
         load_dataset("mnist", {}, {path.name: path for path in served.iterdir()})
     assert "t10k-images-idx3-ubyte.gz holds 100 images" in str(caught.value)
     assert "99 labels" in str(caught.value)
+
+
+def test_lfw_without_published_checksum_is_locked_on_first_download(tmp_path):
+    from lfw_fixture import write_lfwcrop_zip
+
+    served = tmp_path / "served"
+    served.mkdir()
+    write_lfwcrop_zip(served / "lfwcrop_grey.zip", {"Ada_Lovelace": 3, "Alan_Turing": 4})
+    with serve(served) as url:
+        manifest = fetch_dataset("lfw", {"mirrors": [url]}, tmp_path / "data", FAST)
+    lock = json.loads((tmp_path / "data/lfw/checksums.lock").read_text())
+    assert lock == {"lfwcrop_grey.zip": sha256_of(served / "lfwcrop_grey.zip")}
+    assert manifest["files"]["lfwcrop_grey.zip"]["path"].endswith("lfw/lfwcrop_grey.zip")
+    # lfw64 shares the archive and its lock; a changed archive is refused ever after.
+    local = tmp_path / "data/lfw/lfwcrop_grey.zip"
+    local.write_bytes(local.read_bytes()[:-10])
+    with pytest.raises(ChecksumError, match="checksum mismatch for lfwcrop_grey.zip"):
+        fetch_dataset("lfw64", {"mirrors": [closed_port_url()]}, tmp_path / "data", FAST)
+    data = load_dataset(
+        "lfw", {"min_faces_per_person": 3}, {"lfwcrop_grey.zip": served / "lfwcrop_grey.zip"}
+    )
+    assert data.X.shape == (7, 28, 28) and data.class_names == ["Ada_Lovelace", "Alan_Turing"]
+
+
+def sha256_of(path):
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()

@@ -63,3 +63,16 @@ def test_bad_checksum_stops_the_dag_with_the_url_and_leaves_nothing(mnist_server
     assert "f" * 32 in log and checksums[name][4:] in log
     assert not (tmp_path / "data/mnist" / name).exists()
     assert not (workdir / "results/data/mnist/download.json").exists()
+
+
+def test_bundled_aeon_dataset_runs_through_the_dag_without_network(tmp_path):
+    config = {**TINY, "datasets": ["basicmotions"], "data_dir": str(tmp_path / "data")}
+    workdir = new_workdir(tmp_path / "ucr", config)
+    snakemake(workdir, "--cores", "2")
+    row = pd.read_csv(workdir / "results/tstr/basicmotions.csv").iloc[0]
+    assert row["dataset"] == "basicmotions" and row["status"] == "completed"
+    assert 0.0 <= row["tstr_logistic_regression"] <= 1.0
+    assert row["trtr_random_forest"] > 0.6  # 4 activities from 6 motion channels
+    with np.load(workdir / "results/data/basicmotions/raw.npz") as raw:
+        assert raw["X"].shape == (80, 100, 6)
+    assert not (tmp_path / "data").exists()  # nothing downloaded

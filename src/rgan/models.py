@@ -23,6 +23,7 @@ class ModelSpec:
     hidden: int = 64
     noise_dim: int = 8
     layers: int = 1
+    bounded: bool = True  # data scaled to [-1, 1]: tanh output; else a linear output
 
 
 def label_steps(labels: torch.Tensor, n_classes: int, steps: int) -> torch.Tensor:
@@ -32,7 +33,8 @@ def label_steps(labels: torch.Tensor, n_classes: int, steps: int) -> torch.Tenso
 
 
 class Generator(nn.Module):
-    """LSTM fed per-step noise concatenated with the one-hot label; outputs values in [-1, 1]."""
+    """LSTM fed per-step noise concatenated with the one-hot label; one value per feature and
+    step, squashed to [-1, 1] by tanh when the data are bounded."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
@@ -46,7 +48,8 @@ class Generator(nn.Module):
         steps = noise.shape[1]
         inputs = torch.cat([noise, label_steps(labels, self.spec.n_classes, steps)], dim=-1)
         hidden, _ = self.rnn(inputs)
-        return torch.tanh(self.head(hidden))
+        out = self.head(hidden)
+        return torch.tanh(out) if self.spec.bounded else out
 
     def noise(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
         device = self.head.weight.device

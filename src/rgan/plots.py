@@ -30,9 +30,13 @@ def class_grid(
     meta: dict,
     per_class: int = 10,
 ) -> None:
-    """One row per class, `per_class` sequences each, as images (steps down, features across)."""
+    """One row per class, `per_class` sequences each, as images: image data as the images they
+    are; time series with time on x and features on y."""
     if "layout" in meta:
         X = to_images(X, meta["layout"], meta["height"], meta["width"])
+    else:
+        X = X.transpose(0, 2, 1)
+    low, high = (-1, 1) if np.abs(X).max() <= 1 else np.percentile(X, [1, 99])
     classes = np.unique(y)
     fig, axes = plt.subplots(
         len(classes),
@@ -46,8 +50,8 @@ def class_grid(
             ax.set_xticks([])
             ax.set_yticks([])
             if column < len(members):
-                ax.imshow(X[members[column]], cmap="gray", vmin=-1, vmax=1, aspect="auto")
-        row[0].set_ylabel(class_names[label], rotation=0, ha="right", va="center")
+                ax.imshow(X[members[column]], cmap="gray", vmin=low, vmax=high, aspect="auto")
+        row[0].set_ylabel(class_names[label][:16], rotation=0, ha="right", va="center")
     fig.suptitle(title, fontsize=9)
     save_figure(fig, path)
 

@@ -126,6 +126,7 @@ def train_rcgan(
         hidden=params.hidden,
         noise_dim=params.noise_dim,
         layers=params.layers,
+        bounded=data.scaler.bounded,
     )
     seed_everything(params.seed)
     G, D = Generator(spec).to(device), Discriminator(spec).to(device)

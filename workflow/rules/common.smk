@@ -3,6 +3,11 @@ from dataclasses import asdict
 from snakemake.utils import Paramspace
 
 from rgan.config import RunParams, run_table
+from rgan.data import dataset_spec
+
+# Unknown dataset names stop the workflow here, before any job runs.
+for name in set(config["datasets"]) | set(config["data"]):
+    dataset_spec(name)
 
 # Every run is one row of this table; its path, e.g. model~rcgan/hidden~64/.../seed~0, is {run}.
 paramspace = Paramspace(run_table(config["run"], config["grid"]), single_wildcard="run")
@@ -27,6 +32,11 @@ def run_evaluations(wildcards):
     )
 
 
-def dataset_options(wildcards):
-    """The config's reading options for one dataset (empty when it sets none)."""
-    return config["data"].get(wildcards.dataset, {})
+def reading_options(wildcards):
+    """The config's options for reading one dataset (all but its normalisation)."""
+    options = config["data"].get(wildcards.dataset, {})
+    return {key: value for key, value in options.items() if key != "normalise"}
+
+
+def normalisation(wildcards):
+    return config["data"].get(wildcards.dataset, {}).get("normalise", "minmax")

@@ -8,7 +8,7 @@ rule download:
     conda:
         "../../envs/rgan.yaml"
     params:
-        options=dataset_options,
+        options=reading_options,
         data_dir=config["data_dir"],
         policy=config["download"],
     script:
@@ -27,7 +27,7 @@ rule prepare_data:
     conda:
         "../../envs/rgan.yaml"
     params:
-        options=dataset_options,
+        options=reading_options,
     script:
         "../scripts/prepare_data.py"
 
@@ -51,5 +51,6 @@ rule preprocess:
         "../../envs/rgan.yaml"
     params:
         split=config["split"],
+        normalise=normalisation,
     script:
         "../scripts/preprocess.py"

@@ -11,6 +11,7 @@ prepared = split_and_scale(
     val_fraction=split["val_fraction"],
     test_fraction=split["test_fraction"],
     seed=split["seed"],
+    normalise=snakemake.params.normalise,
 )
 prepared.save(snakemake.output.prepared)
 plots.class_grid(
@@ -18,7 +19,7 @@ plots.class_grid(
     prepared.y["train"],
     prepared.class_names,
     snakemake.output.real_inputs,
-    title=f"Real {snakemake.wildcards.dataset} training inputs (scaled to [-1, 1])",
+    title=f"Real {snakemake.wildcards.dataset} training inputs ({prepared.scaler.method})",
     meta=prepared.meta,
 )
 logger.info("split sizes: %s", {name: len(y) for name, y in prepared.y.items()})

@@ -1,4 +1,4 @@
-"""The in-memory form every dataset takes: labelled multivariate sequences."""
+"""The in-memory forms of a dataset: what a reader returns, and labelled sequences."""
 
 from __future__ import annotations
 
@@ -12,14 +12,28 @@ from rgan.io import load_npz, save_npz
 
 
 @dataclass
+class RawData:
+    """A reader's output before shaping: images (N, H, W), or sequences (N, T, F) or a list of
+    (T_i, F) arrays of varying length; NaN marks a missing value."""
+
+    X: np.ndarray | list[np.ndarray]
+    y: np.ndarray
+    class_names: list[str]
+    mask: np.ndarray | None = None  # 1 where a value was observed, if the source says so
+    feature_names: list[str] | None = None
+
+
+@dataclass
 class SequenceDataset:
-    """X: (samples, steps, features) float32; y: (samples,) int64 class ids; class_names per id."""
+    """X: (samples, steps, features) float32; y: (samples,) int64 class ids; class_names per
+    id; mask: optional (samples, steps, features), 1 = observed, 0 = missing or padding."""
 
     X: np.ndarray
     y: np.ndarray
     class_names: list[str]
     kind: str = "timeseries"  # "image" when the sequences are images read step by step
-    meta: dict = field(default_factory=dict)  # for images: height, width, layout
+    meta: dict = field(default_factory=dict)  # images: height, width, layout; feature names
+    mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.X.ndim != 3:
@@ -28,16 +42,20 @@ class SequenceDataset:
             raise ValueError(f"y must have shape ({len(self.X)},), got {self.y.shape}")
         if len(self.y) and (self.y.min() < 0 or self.y.max() >= len(self.class_names)):
             raise ValueError(f"labels must lie in 0..{len(self.class_names) - 1}")
+        if self.mask is not None and self.mask.shape != self.X.shape:
+            raise ValueError(f"mask has shape {self.mask.shape}, X {self.X.shape}")
 
     def save(self, path: str | os.PathLike) -> None:
-        save_npz(
-            path,
-            X=self.X.astype(np.float32),
-            y=self.y.astype(np.int64),
-            class_names=np.array(self.class_names),
-            kind=np.array(self.kind),
-            meta=np.array(json.dumps(self.meta)),
-        )
+        arrays = {
+            "X": self.X.astype(np.float32),
+            "y": self.y.astype(np.int64),
+            "class_names": np.array(self.class_names),
+            "kind": np.array(self.kind),
+            "meta": np.array(json.dumps(self.meta)),
+        }
+        if self.mask is not None:
+            arrays["mask"] = self.mask.astype(np.float32)
+        save_npz(path, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SequenceDataset:
@@ -48,4 +66,5 @@ class SequenceDataset:
             class_names=[str(name) for name in arrays["class_names"]],
             kind=str(arrays["kind"]),
             meta=json.loads(str(arrays["meta"])),
+            mask=arrays.get("mask"),
         )

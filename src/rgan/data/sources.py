@@ -10,10 +10,10 @@ import os
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rgan.io import atomic_path
+from rgan.io import atomic_path, read_json, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +30,16 @@ class ChecksumError(RuntimeError):
     """A file's hash differs from the published one."""
 
 
+LOCK_FILE = "checksums.lock"
+
+
 @dataclass(frozen=True)
 class RemoteFile:
-    """A file of a dataset and its published checksum, written `algorithm:hexdigest`."""
+    """A file of a dataset and its published checksum, written `algorithm:hexdigest`; None when
+    nothing is published: the first download's SHA-256 is then recorded in a lock file."""
 
     name: str
-    checksum: str
+    checksum: str | None
 
     @property
     def algorithm(self) -> str:
@@ -84,7 +88,8 @@ def verify(path: Path, expected: RemoteFile, origin: str) -> None:
 
 
 def download(url: str, target: Path, expected: RemoteFile, timeout: float) -> None:
-    """Stream `url` to a temporary file, verify it, and only then rename it to `target`."""
+    """Stream `url` to a temporary file, verify it (when a checksum is known), and only then
+    rename it to `target`."""
     with atomic_path(target) as tmp:
         with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0)
@@ -100,15 +105,17 @@ def download(url: str, target: Path, expected: RemoteFile, timeout: float) -> No
             if total and received != total:
                 raise http.client.IncompleteRead(b"", total - received)
         logger.info("%s: %d bytes received", url, received)
-        verify(tmp, expected, url)
+        if expected.checksum is not None:
+            verify(tmp, expected, url)
 
 
 def fetch_file(source: Source, file: RemoteFile, directory: Path, policy: RetryPolicy) -> Path:
     """Return the verified local copy of `file`, downloading it if it is not there yet."""
     target = directory / file.name
     if target.exists():
-        verify(target, file, str(target))
-        logger.info("%s: present and verified (%s)", target, file.algorithm)
+        if file.checksum is not None:
+            verify(target, file, str(target))
+            logger.info("%s: present and verified (%s)", target, file.algorithm)
         return target
     failures = []
     for mirror in source.mirrors:
@@ -128,6 +135,23 @@ def fetch_file(source: Source, file: RemoteFile, directory: Path, policy: RetryP
 
 
 def fetch(source: Source, directory: Path, policy: RetryPolicy) -> dict[str, Path]:
-    """Fetch and verify every file of `source` into `directory`."""
+    """Fetch and verify every file of `source` into `directory`. Files without a published
+    checksum are verified against `directory/checksums.lock`, written on first download."""
     directory.mkdir(parents=True, exist_ok=True)
-    return {file.name: fetch_file(source, file, directory, policy) for file in source.files}
+    lock_path = directory / LOCK_FILE
+    lock = read_json(lock_path) if lock_path.exists() else {}
+    paths = {}
+    for file in source.files:
+        if file.checksum is None and file.name in lock:
+            file = replace(file, checksum=lock[file.name])
+        paths[file.name] = fetch_file(source, file, directory, policy)
+        if file.checksum is None:
+            lock[file.name] = "sha256:" + file_hash(paths[file.name], "sha256")
+            write_json(lock_path, lock)
+            logger.info(
+                "%s: no published checksum; recorded %s in %s",
+                file.name,
+                lock[file.name],
+                lock_path,
+            )
+    return paths
