@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from runner import TINY, new_workdir, snakemake
-from served import serve, write_mnist_fixture
+from served import md5, serve, write_mnist_fixture
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +76,21 @@ def test_bundled_aeon_dataset_runs_through_the_dag_without_network(tmp_path):
     with np.load(workdir / "results/data/basicmotions/raw.npz") as raw:
         assert raw["X"].shape == (80, 100, 6)
     assert not (tmp_path / "data").exists()  # nothing downloaded
+
+
+def test_unreadable_file_stops_preparation_naming_it_and_leaves_no_output(tmp_path):
+    served = tmp_path / "served"
+    write_mnist_fixture(served)
+    labels = served / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes((served / "train-images-idx3-ubyte.gz").read_bytes())  # wrong magic
+    checksums = {path.name: md5(path) for path in served.iterdir()}
+    with serve(served) as url:
+        config = mnist_config(tmp_path / "data", url, checksums)
+        workdir = new_workdir(tmp_path / "magic", config)
+        result = snakemake(workdir, "--cores", "1", check=False)
+    assert result.returncode != 0
+    log = (workdir / "results/logs/prepare_data/mnist.log").read_text()
+    assert "train-labels-idx1-ubyte.gz: bad IDX magic number 0x00000803" in log
+    assert (workdir / "results/data/mnist/download.json").exists()  # the download was fine
+    assert not (workdir / "results/data/mnist/raw.npz").exists()
+    assert not list((workdir / "results/data/mnist").glob("*.tmp"))

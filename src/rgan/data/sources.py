@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 DATA_DIR_ENV = "RGAN_DATA_DIR"
 DEFAULT_DATA_DIR = "results/downloads"
 CHUNK = 1 << 16
+USER_AGENT = "rgan-workflow/0.1 (dataset download)"  # some hosts refuse urllib's default
 
 
 class DownloadError(RuntimeError):
@@ -91,7 +92,8 @@ def download(url: str, target: Path, expected: RemoteFile, timeout: float) -> No
     """Stream `url` to a temporary file, verify it (when a checksum is known), and only then
     rename it to `target`."""
     with atomic_path(target) as tmp:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0)
             received, next_report = 0, 0.1
             while chunk := response.read(CHUNK):
