@@ -10,7 +10,7 @@ def test_run_table_is_the_product_of_the_grid_over_the_defaults():
     assert set(zip(table["lr"], table["seed"], strict=True)) == {
         (lr, seed) for lr in (0.001, 0.01) for seed in (0, 1, 2)
     }
-    assert list(table.columns)[:2] == ["model", "hidden"]
+    assert list(table.columns)[:3] == ["model", "cell", "hidden"]
 
 
 def test_empty_grid_gives_one_run_of_defaults():

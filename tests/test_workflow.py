@@ -36,7 +36,7 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
         generic = re.sub("|".join(CLASSIFIERS), "<classifier>", column)
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     assert row["dataset"] == "digits" and row["hidden"] == 32 and row["status"] == "completed"
-    assert row["run"].startswith("model~rcgan/hidden~32/")
+    assert row["run"].startswith("model~rcgan/cell~lstm/hidden~32/")
     assert 1 <= row["best_epoch"] <= row["epochs_run"] == 6
     for name in CLASSIFIERS:
         for kind in ("trtr", "tstr", "trts"):
@@ -53,9 +53,18 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
 
 def test_training_log_shows_progress_and_the_csv_history(finished):
     log = next((finished / "results/logs/train").rglob("*.log")).read_text()
-    assert re.search(r"epoch 6/6 .*d_loss .*g_loss .*val_mmd2 .*ETA", log)
+    assert re.search(r"epoch 6/6 .*d_loss .*g_loss .*\|∇D\| .*\|∇G\| .*val_mmd2 .*ETA", log)
     history = pd.read_csv(next((finished / "results/models").rglob("log.csv")))
-    assert list(history.columns) == ["epoch", "d_loss", "g_loss", "val_mmd2", "seconds"]
+    assert list(history.columns) == [
+        "epoch",
+        "d_loss",
+        "g_loss",
+        "d_grad_norm",
+        "g_grad_norm",
+        "lr_scale",
+        "val_mmd2",
+        "seconds",
+    ]
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
 
 

@@ -9,18 +9,36 @@ from typing import Any
 import pandas as pd
 
 
+def as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        if value not in ("True", "False", "true", "false"):
+            raise ValueError(f"expected True or False, got {value!r}")
+        return value in ("True", "true")
+    return bool(value)
+
+
+COERCE = {"int": int, "float": float, "str": str, "bool": as_bool}
+
+
 @dataclass(frozen=True)
 class RunParams:
     """Hyper-parameters of one training run; together they name the run's output folder."""
 
     model: str = "rcgan"
+    cell: str = "lstm"  # recurrent cell: lstm or gru
     hidden: int = 64
-    noise_dim: int = 8
     layers: int = 1
+    noise_dim: int = 8
+    bidirectional: bool = False  # discriminator reads both ways
+    d_output: str = "sequence"  # discriminator logit per step, or "last" step only
+    spectral_norm: bool = False  # on the discriminator's output layer
     batch_size: int = 32
     lr: float = 1e-3
     g_factor: float = 1.0
-    real_label: float = 0.9
+    d_steps: int = 1  # discriminator updates per generator update
+    real_label: float = 0.9  # one-sided label smoothing
+    label_noise: float = 0.0  # std of Gaussian noise on real targets, resampled per epoch
+    instance_noise: float = 0.0  # std of Gaussian noise added to D's real and fake inputs
     seed: int = 0
 
     @classmethod
@@ -30,18 +48,24 @@ class RunParams:
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise ValueError(f"unknown run parameters {unknown}: expected some of {sorted(known)}")
-        types = {"int": int, "float": float, "str": str}
-        return cls(**{name: types[known[name].type](value) for name, value in values.items()})
+        return cls(**{name: COERCE[known[name].type](value) for name, value in values.items()})
 
 
 @dataclass(frozen=True)
 class TrainBudget:
-    """How long to train and how often to evaluate and checkpoint (not part of the run name)."""
+    """How long to train, how often to evaluate and checkpoint, and when to stop early or roll
+    back (not part of the run name)."""
 
-    epochs: int = 300
+    epochs: int = 500
     eval_every: int = 5
     checkpoint_every: int = 10
     eval_samples: int = 1000
+    patience: int | None = None  # evaluations without a new best before stopping early
+    max_rollbacks: int = 3
+    rollback_lr_factor: float = 0.5
+    max_grad_norm: float | None = 1e4  # a larger gradient norm counts as divergence
+    loss_ratio_limits: tuple[float, float] | None = None  # allowed g_loss / d_loss
+    loss_ratio_epochs: int = 10  # epochs outside the limits before it counts as divergence
 
 
 def run_table(defaults: dict[str, Any], grid: dict[str, list]) -> pd.DataFrame:

@@ -9,7 +9,15 @@ from rgan.data.sequences import SequenceDataset
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
 from rgan.metrics.utility import utility_scores
 
-TRAINING_COLUMNS = ("status", "best_epoch", "epochs_run", "train_seconds", "best_val_mmd2")
+TRAINING_COLUMNS = (
+    "status",
+    "stop_reason",
+    "rollbacks",
+    "best_epoch",
+    "epochs_run",
+    "train_seconds",
+    "best_val_mmd2",
+)
 
 
 def evaluate_run(

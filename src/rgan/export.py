@@ -12,7 +12,7 @@ from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
 from rgan.io import atomic_path, write_json
 from rgan.models import save_generator
-from rgan.train import TrainResult
+from rgan.train import HISTORY_COLUMNS, TrainResult
 
 
 def export_training(
@@ -30,7 +30,7 @@ def export_training(
             "meta": data.meta,
         },
     )
-    history = pd.DataFrame(result.history)
+    history = pd.DataFrame(result.history, columns=HISTORY_COLUMNS)
     with atomic_path(output.history) as tmp:
         history.to_csv(tmp, index=False)
     plots.training_curves(history, result.best_epoch, output.curves)
@@ -39,7 +39,9 @@ def export_training(
         {
             "params": asdict(params),
             "budget": budget,
-            "status": "completed",
+            "status": result.status,
+            "stop_reason": result.stop_reason,
+            "rollbacks": result.rollbacks,
             "best_epoch": result.best_epoch,
             "best_val_mmd2": result.best_val_mmd2,
             "epochs_run": result.epochs_run,

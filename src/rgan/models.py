@@ -9,13 +9,16 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from rgan.checkpoint import atomic_torch_save
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Shapes and sizes that fully determine both networks."""
+    """Shapes, sizes and options that fully determine both networks."""
 
     seq_len: int
     n_features: int
@@ -24,6 +27,10 @@ class ModelSpec:
     noise_dim: int = 8
     layers: int = 1
     bounded: bool = True  # data scaled to [-1, 1]: tanh output; else a linear output
+    cell: str = "lstm"  # recurrent cell of both networks: lstm or gru
+    bidirectional: bool = False  # discriminator reads the sequence both ways
+    d_output: str = "sequence"  # a logit per step ("return sequences") or one from the last
+    spectral_norm: bool = False  # spectral normalisation of the discriminator's output layer
 
 
 def label_steps(labels: torch.Tensor, n_classes: int, steps: int) -> torch.Tensor:
@@ -32,16 +39,26 @@ def label_steps(labels: torch.Tensor, n_classes: int, steps: int) -> torch.Tenso
     return one_hot.unsqueeze(1).expand(-1, steps, -1)
 
 
+def recurrent(spec: ModelSpec, inputs: int, bidirectional: bool = False) -> nn.Module:
+    if spec.cell not in CELLS:
+        raise ValueError(f"unknown cell {spec.cell!r}: expected one of {sorted(CELLS)}")
+    return CELLS[spec.cell](
+        inputs,
+        spec.hidden,
+        num_layers=spec.layers,
+        batch_first=True,
+        bidirectional=bidirectional,
+    )
+
+
 class Generator(nn.Module):
-    """LSTM fed per-step noise concatenated with the one-hot label; one value per feature and
-    step, squashed to [-1, 1] by tanh when the data are bounded."""
+    """Recurrent net fed per-step noise concatenated with the one-hot label; one value per
+    feature and step, squashed to [-1, 1] by tanh when the data are bounded."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
         self.spec = spec
-        self.rnn = nn.LSTM(
-            spec.noise_dim + spec.n_classes, spec.hidden, num_layers=spec.layers, batch_first=True
-        )
+        self.rnn = recurrent(spec, spec.noise_dim + spec.n_classes)
         self.head = nn.Linear(spec.hidden, spec.n_features)
 
     def forward(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -75,19 +92,24 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """LSTM fed the sequence with the one-hot label at every step; one logit per step."""
+    """Recurrent net fed the sequence with the one-hot label at every step; one logit per step
+    (d_output "sequence", averaged in the loss as in the RGAN paper) or one per sequence from
+    the last step ("last")."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
+        if spec.d_output not in ("sequence", "last"):
+            raise ValueError(f"unknown d_output {spec.d_output!r}: expected sequence or last")
         self.spec = spec
-        self.rnn = nn.LSTM(
-            spec.n_features + spec.n_classes, spec.hidden, num_layers=spec.layers, batch_first=True
-        )
-        self.head = nn.Linear(spec.hidden, 1)
+        self.rnn = recurrent(spec, spec.n_features + spec.n_classes, spec.bidirectional)
+        head = nn.Linear(spec.hidden * (2 if spec.bidirectional else 1), 1)
+        self.head = spectral_norm(head) if spec.spectral_norm else head
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         inputs = torch.cat([x, label_steps(labels, self.spec.n_classes, x.shape[1])], dim=-1)
         hidden, _ = self.rnn(inputs)
+        if self.spec.d_output == "last":
+            hidden = hidden[:, -1:]
         return self.head(hidden).squeeze(-1)
 
 

@@ -1,5 +1,6 @@
-"""The RCGAN training loop: Adam for both players, one-sided label smoothing, validation MMD²
-every few epochs, the best generator kept, and a checkpoint to resume from after a kill."""
+"""The RCGAN training loop: Adam for both players, label smoothing and noise, validation MMD²
+every few epochs with the best generator kept, early stopping, divergence guards that roll back
+to the last good checkpoint, and a checkpoint to resume from after a kill."""
 
 from __future__ import annotations
 
@@ -25,6 +26,16 @@ from rgan.models import Discriminator, Generator, ModelSpec
 logger = logging.getLogger(__name__)
 
 BETAS = (0.5, 0.999)
+HISTORY_COLUMNS = (
+    "epoch",
+    "d_loss",
+    "g_loss",
+    "d_grad_norm",
+    "g_grad_norm",
+    "lr_scale",
+    "val_mmd2",
+    "seconds",
+)
 
 
 @dataclass
@@ -36,12 +47,31 @@ class TrainResult:
     seconds: float
     history: list[dict] = field(default_factory=list)
     resumed_from: int = 0
+    status: str = "completed"  # completed, stopped (early stopping) or diverged
+    stop_reason: str = ""
+    rollbacks: int = 0
 
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def model_spec(data: PreparedData, params: RunParams) -> ModelSpec:
+    return ModelSpec(
+        seq_len=data.seq_len,
+        n_features=data.n_features,
+        n_classes=data.n_classes,
+        hidden=params.hidden,
+        noise_dim=params.noise_dim,
+        layers=params.layers,
+        bounded=data.scaler.bounded,
+        cell=params.cell,
+        bidirectional=params.bidirectional,
+        d_output=params.d_output,
+        spectral_norm=params.spectral_norm,
+    )
 
 
 class Validator:
@@ -69,6 +99,10 @@ def data_fingerprint(data: PreparedData) -> str:
     return digest.hexdigest()
 
 
+def grad_norm(module: torch.nn.Module) -> torch.Tensor:
+    return torch.nn.utils.clip_grad_norm_(module.parameters(), float("inf"))
+
+
 def train_epoch(
     G: Generator,
     D: Discriminator,
@@ -77,34 +111,76 @@ def train_epoch(
     X: torch.Tensor,
     y: torch.Tensor,
     params: RunParams,
-) -> tuple[float, float]:
-    """One pass over the shuffled training set; returns mean discriminator and generator loss."""
+) -> dict[str, float]:
+    """One pass over the shuffled training set: mean losses and gradient norms of both nets."""
     order = torch.randperm(len(X)).to(X.device)
-    d_total = g_total = 0.0
+    real_targets = torch.full((len(X),), params.real_label, device=X.device)
+    if params.label_noise > 0:
+        noise = torch.randn(len(X), device=X.device)
+        real_targets = (real_targets + params.label_noise * noise).clamp(0, 1)
+
+    def noisy(x: torch.Tensor) -> torch.Tensor:
+        if params.instance_noise > 0:
+            return x + params.instance_noise * torch.randn_like(x)
+        return x
+
+    totals = torch.zeros(4, device=X.device)
     steps = len(X) // params.batch_size
     for step in range(steps):
         batch = order[step * params.batch_size : (step + 1) * params.batch_size]
         real, labels = X[batch], y[batch]
-        fake = G(G.noise(len(batch)), labels)
+        for _ in range(params.d_steps):
+            fake = G(G.noise(len(batch)), labels)
+            real_logits = D(noisy(real), labels)
+            fake_logits = D(noisy(fake.detach()), labels)
+            target = real_targets[batch].unsqueeze(-1).expand_as(real_logits)
+            d_loss = F.binary_cross_entropy_with_logits(
+                real_logits, target
+            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_norm = grad_norm(D)
+            opt_d.step()
 
-        real_logits = D(real, labels)
-        fake_logits = D(fake.detach(), labels)
-        d_loss = F.binary_cross_entropy_with_logits(
-            real_logits, torch.full_like(real_logits, params.real_label)
-        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-
-        fooled_logits = D(fake, labels)
+        fooled_logits = D(noisy(fake), labels)
         g_loss = F.binary_cross_entropy_with_logits(fooled_logits, torch.ones_like(fooled_logits))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        g_norm = grad_norm(G)
         opt_g.step()
+        totals += torch.stack([d_loss.detach(), g_loss.detach(), d_norm, g_norm])
+    d_loss, g_loss, d_norm, g_norm = (totals / steps).tolist()
+    return {"d_loss": d_loss, "g_loss": g_loss, "d_grad_norm": d_norm, "g_grad_norm": g_norm}
 
-        d_total += d_loss.item()
-        g_total += g_loss.item()
-    return d_total / steps, g_total / steps
+
+class DivergenceGuard:
+    """Says why an epoch's statistics look like divergence, or nothing."""
+
+    def __init__(self, budget: TrainBudget):
+        self.budget = budget
+        self.strikes = 0
+
+    def __call__(self, stats: dict[str, float]) -> str:
+        values = [stats["d_loss"], stats["g_loss"], stats["d_grad_norm"], stats["g_grad_norm"]]
+        if not all(math.isfinite(value) for value in values):
+            return f"non-finite loss or gradient ({stats})"
+        limit = self.budget.max_grad_norm
+        if limit is not None and max(stats["d_grad_norm"], stats["g_grad_norm"]) > limit:
+            return (
+                f"gradient norm exploded (D {stats['d_grad_norm']:.3g}, "
+                f"G {stats['g_grad_norm']:.3g} > {limit:g})"
+            )
+        if self.budget.loss_ratio_limits is not None:
+            low, high = self.budget.loss_ratio_limits
+            ratio = stats["g_loss"] / max(stats["d_loss"], 1e-12)
+            self.strikes = self.strikes + 1 if not low <= ratio <= high else 0
+            if self.strikes >= self.budget.loss_ratio_epochs:
+                self.strikes = 0
+                return (
+                    f"loss ratio g/d = {ratio:.3g} outside [{low:g}, {high:g}] for "
+                    f"{self.budget.loss_ratio_epochs} epochs"
+                )
+        return ""
 
 
 def train_rcgan(
@@ -119,15 +195,7 @@ def train_rcgan(
         raise ValueError(
             f"batch_size {params.batch_size} exceeds the {len(data.y['train'])} training samples"
         )
-    spec = ModelSpec(
-        seq_len=data.seq_len,
-        n_features=data.n_features,
-        n_classes=data.n_classes,
-        hidden=params.hidden,
-        noise_dim=params.noise_dim,
-        layers=params.layers,
-        bounded=data.scaler.bounded,
-    )
+    spec = model_spec(data, params)
     seed_everything(params.seed)
     G, D = Generator(spec).to(device), Discriminator(spec).to(device)
     opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS)
@@ -135,6 +203,7 @@ def train_rcgan(
     X = torch.as_tensor(data.X["train"], device=device)
     y = torch.as_tensor(data.y["train"], device=device)
     validator = Validator(data, budget.eval_samples, params.seed)
+    guard = DivergenceGuard(budget)
 
     identity = {
         "params": asdict(params),
@@ -142,83 +211,156 @@ def train_rcgan(
         "eval_samples": budget.eval_samples,
         "data": data_fingerprint(data),
     }
-    epoch, seconds, history = 0, 0.0, []
-    best_epoch, best_score, best_weights = 0, math.inf, copy.deepcopy(G.state_dict())
-    state = load_state(checkpoint_dir)
-    if state is not None and state["identity"] == identity and state["epoch"] <= budget.epochs:
+    progress = {
+        "epoch": 0,
+        "seconds": 0.0,
+        "history": [],
+        "best": (0, math.inf, copy.deepcopy(G.state_dict())),
+        "evals_since_best": 0,
+    }
+    rollbacks, lr_scale = 0, 1.0
+
+    def snapshot() -> dict:
+        return {
+            "identity": identity,
+            **copy.deepcopy(progress),
+            "rollbacks": rollbacks,
+            "lr_scale": lr_scale,
+            "generator": G.state_dict(),
+            "discriminator": D.state_dict(),
+            "opt_g": opt_g.state_dict(),
+            "opt_d": opt_d.state_dict(),
+            "rng": rng_state(),
+        }
+
+    def restore(state: dict) -> None:
         G.load_state_dict(state["generator"])
         D.load_state_dict(state["discriminator"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         set_rng_state(state["rng"])
-        epoch, seconds, history = state["epoch"], state["seconds"], state["history"]
-        best_epoch, best_score, best_weights = state["best"]
-        logger.info("resuming from the checkpoint of epoch %d in %s", epoch, checkpoint_dir)
-    elif state is not None:
-        logger.info("checkpoint in %s belongs to other settings: starting afresh", checkpoint_dir)
-    resumed_from = epoch
+        for key in progress:
+            progress[key] = state[key]
 
-    def checkpoint() -> None:
-        save_state(
-            checkpoint_dir,
-            {
-                "identity": identity,
-                "epoch": epoch,
-                "seconds": seconds,
-                "history": history,
-                "best": (best_epoch, best_score, best_weights),
-                "generator": G.state_dict(),
-                "discriminator": D.state_dict(),
-                "opt_g": opt_g.state_dict(),
-                "opt_d": opt_d.state_dict(),
-                "rng": rng_state(),
-            },
+    def set_lr_scale(scale: float) -> None:
+        for group in opt_d.param_groups:
+            group["lr"] = params.lr * scale
+        for group in opt_g.param_groups:
+            group["lr"] = params.lr * params.g_factor * scale
+
+    state = load_state(checkpoint_dir)
+    if state is not None and state["identity"] == identity and state["epoch"] <= budget.epochs:
+        restore(state)
+        rollbacks, lr_scale = state["rollbacks"], state["lr_scale"]
+        set_lr_scale(lr_scale)
+        logger.info(
+            "resuming from the checkpoint of epoch %d in %s", state["epoch"], checkpoint_dir
         )
+    else:
+        if state is not None:
+            logger.info(
+                "checkpoint in %s belongs to other settings: starting afresh", checkpoint_dir
+            )
+        save_state(checkpoint_dir, snapshot())  # epoch 0: a rollback target from the start
+    resumed_from = progress["epoch"]
 
     logger.info(
-        "training %s on %d sequences (%d steps × %d features, %d classes), epochs %d → %d",
+        "training %s on %d sequences (%d steps × %d features, %d classes) on %s, epochs %d → %d",
         params.model,
         len(X),
         spec.seq_len,
         spec.n_features,
         spec.n_classes,
-        epoch,
+        device.type,
+        progress["epoch"],
         budget.epochs,
     )
+    status, reason = "completed", ""
     session_start, session_epochs = time.perf_counter(), 0
-    while epoch < budget.epochs:
+    while progress["epoch"] < budget.epochs:
         started = time.perf_counter()
-        d_loss, g_loss = train_epoch(G, D, opt_g, opt_d, X, y, params)
-        epoch += 1
+        stats = train_epoch(G, D, opt_g, opt_d, X, y, params)
+        problem = guard(stats)
+        if problem:
+            if rollbacks >= budget.max_rollbacks:
+                status, reason = "diverged", f"{problem} after {rollbacks} rollbacks"
+                logger.error("epoch %d: %s: stopping", progress["epoch"] + 1, reason)
+                break
+            rollbacks += 1
+            lr_scale *= budget.rollback_lr_factor
+            failed_epoch = progress["epoch"] + 1
+            restore(load_state(checkpoint_dir))
+            set_lr_scale(lr_scale)
+            logger.warning(
+                "epoch %d: %s: rolled back to epoch %d with learning rates × %g (rollback %d/%d)",
+                failed_epoch,
+                problem,
+                progress["epoch"],
+                lr_scale,
+                rollbacks,
+                budget.max_rollbacks,
+            )
+            continue
+        epoch = progress["epoch"] = progress["epoch"] + 1
         session_epochs += 1
-        seconds += time.perf_counter() - started
-        row = {"epoch": epoch, "d_loss": d_loss, "g_loss": g_loss, "val_mmd2": math.nan}
+        progress["seconds"] += time.perf_counter() - started
+        row = {"epoch": epoch, **stats, "lr_scale": lr_scale, "val_mmd2": math.nan}
         if epoch % budget.eval_every == 0 or epoch == budget.epochs:
-            row["val_mmd2"] = validator(G)
-            if row["val_mmd2"] < best_score:
-                best_epoch, best_score = epoch, row["val_mmd2"]
-                best_weights = copy.deepcopy(G.state_dict())
+            row["val_mmd2"] = score = validator(G)
+            best_epoch, best_score, _ = progress["best"]
+            if score < best_score:
+                progress["best"] = (epoch, score, copy.deepcopy(G.state_dict()))
+                progress["evals_since_best"] = 0
+            else:
+                progress["evals_since_best"] += 1
             per_epoch = (time.perf_counter() - session_start) / session_epochs
             logger.info(
-                "epoch %d/%d  d_loss %.4f  g_loss %.4f  val_mmd2 %.5f  (best %.5f @ %d)  "
-                "%.0fs  ETA %.0fs",
+                "epoch %d/%d  d_loss %.4f  g_loss %.4f  |∇D| %.3g  |∇G| %.3g  val_mmd2 %.5f  "
+                "(best %.5f @ %d)  %.0fs  ETA %.0fs",
                 epoch,
                 budget.epochs,
-                d_loss,
-                g_loss,
-                row["val_mmd2"],
-                best_score,
-                best_epoch,
-                seconds,
+                stats["d_loss"],
+                stats["g_loss"],
+                stats["d_grad_norm"],
+                stats["g_grad_norm"],
+                score,
+                progress["best"][1],
+                progress["best"][0],
+                progress["seconds"],
                 per_epoch * (budget.epochs - epoch),
             )
-        row["seconds"] = seconds
-        history.append(row)
-        if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
-            raise FloatingPointError(f"loss became {d_loss}/{g_loss} at epoch {epoch}")
-        if epoch % budget.checkpoint_every == 0 or epoch == budget.epochs:
-            checkpoint()
+        row["seconds"] = progress["seconds"]
+        progress["history"].append(row)
+        patience = budget.patience
+        if patience is not None and progress["evals_since_best"] >= patience:
+            status = "stopped"
+            reason = f"no better validation MMD² in {patience} evaluations"
+            logger.info("epoch %d: early stopping: %s", epoch, reason)
+            save_state(checkpoint_dir, snapshot())
+            break
+        # Epochs inside a loss-ratio streak are suspect: no checkpoint, so a rollback goes
+        # back to before the streak.
+        if (epoch % budget.checkpoint_every == 0 and guard.strikes == 0) or epoch == budget.epochs:
+            save_state(checkpoint_dir, snapshot())
 
+    best_epoch, best_score, best_weights = progress["best"]
     G.load_state_dict(best_weights)
-    logger.info("done: best val_mmd2 %.5f at epoch %d of %d", best_score, best_epoch, epoch)
-    return TrainResult(G, best_epoch, best_score, epoch, seconds, history, resumed_from)
+    logger.info(
+        "%s: best val_mmd2 %.5f at epoch %d of %d",
+        status,
+        best_score,
+        best_epoch,
+        progress["epoch"],
+    )
+    return TrainResult(
+        G,
+        best_epoch,
+        best_score,
+        progress["epoch"],
+        progress["seconds"],
+        progress["history"],
+        resumed_from,
+        status,
+        reason,
+        rollbacks,
+    )

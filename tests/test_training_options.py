@@ -1,0 +1,147 @@
+"""Model options, stabilisers, early stopping, divergence guards and the sampling CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rgan.cli import main as rgan_main
+from rgan.config import RunParams, TrainBudget
+from rgan.export import export_training
+from rgan.models import Discriminator, Generator, ModelSpec
+from rgan.train import DivergenceGuard, train_rcgan
+
+SPEC = ModelSpec(seq_len=6, n_features=3, n_classes=2, hidden=8, noise_dim=2)
+SHORT = TrainBudget(epochs=2, eval_every=1, checkpoint_every=1, eval_samples=100)
+
+
+@pytest.mark.parametrize(
+    ("options", "logits_shape"),
+    [
+        ({"cell": "gru"}, (4, 6)),
+        ({"bidirectional": True}, (4, 6)),
+        ({"d_output": "last"}, (4, 1)),
+        ({"layers": 2, "spectral_norm": True}, (4, 6)),
+    ],
+)
+def test_model_options_change_the_networks(options, logits_shape):
+    spec = ModelSpec(**{**vars(SPEC), **options})
+    generator, discriminator = Generator(spec), Discriminator(spec)
+    labels = torch.tensor([0, 1, 0, 1])
+    fake = generator(generator.noise(4), labels)
+    assert fake.shape == (4, 6, 3)
+    assert discriminator(fake, labels).shape == logits_shape
+    if options.get("cell") == "gru":
+        assert isinstance(generator.rnn, torch.nn.GRU)
+    if options.get("spectral_norm"):
+        assert torch.nn.utils.parametrize.is_parametrized(discriminator.head)
+        assert discriminator.rnn.num_layers == 2
+
+
+def test_unbounded_data_get_a_linear_generator_output():
+    generator = Generator(ModelSpec(**{**vars(SPEC), "bounded": False}))
+    with torch.no_grad():
+        generator.head.bias.fill_(5.0)
+    assert generator(generator.noise(2), torch.tensor([0, 1])).min() > 1.0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"cell": "gru", "d_steps": 2},
+        {"bidirectional": True, "d_output": "last", "spectral_norm": True},
+        {"label_noise": 0.1, "instance_noise": 0.05, "real_label": 1.0},
+    ],
+)
+def test_stabilised_variants_train_and_log_gradient_norms(digits, tmp_path, options):
+    params = RunParams(hidden=8, batch_size=128, **options)
+    result = train_rcgan(digits, params, SHORT, tmp_path, torch.device("cpu"))
+    assert result.status == "completed" and result.epochs_run == 2
+    for row in result.history:
+        assert row["d_grad_norm"] > 0 and row["g_grad_norm"] > 0
+        assert np.isfinite(row["val_mmd2"])
+
+
+def test_guard_names_each_kind_of_divergence():
+    guard = DivergenceGuard(
+        TrainBudget(max_grad_norm=100, loss_ratio_limits=(0.2, 5), loss_ratio_epochs=2)
+    )
+    ok = {"d_loss": 1.0, "g_loss": 1.0, "d_grad_norm": 1.0, "g_grad_norm": 1.0}
+    assert guard(ok) == ""
+    assert "non-finite" in guard({**ok, "g_loss": float("nan")})
+    assert "gradient norm exploded (D 500" in guard({**ok, "d_grad_norm": 500.0})
+    assert guard({**ok, "g_loss": 9.0}) == ""  # one epoch outside the limits is tolerated
+    assert "loss ratio g/d = 9 outside [0.2, 5] for 2 epochs" in guard({**ok, "g_loss": 9.0})
+
+
+def test_divergence_rolls_back_with_lower_rates_then_stops_as_diverged(digits, tmp_path, caplog):
+    budget = TrainBudget(
+        epochs=6,
+        eval_every=1,
+        checkpoint_every=1,
+        eval_samples=100,
+        loss_ratio_limits=(50.0, 100.0),
+        loss_ratio_epochs=2,
+        max_rollbacks=2,
+    )
+    result = train_rcgan(
+        digits, RunParams(hidden=8, batch_size=128), budget, tmp_path, torch.device("cpu")
+    )
+    assert result.status == "diverged" and result.rollbacks == 2
+    assert "loss ratio" in result.stop_reason and "after 2 rollbacks" in result.stop_reason
+    # Back to the last checkpoint before the streak began, each time with lower rates.
+    assert "epoch 2: loss ratio" in caplog.text
+    assert "rolled back to epoch 0 with learning rates × 0.5 (rollback 1/2)" in caplog.text
+    assert "rolled back to epoch 0 with learning rates × 0.25 (rollback 2/2)" in caplog.text
+    assert "after 2 rollbacks: stopping" in caplog.text
+    # rolled-back epochs are gone from the history; the last try ran one epoch at rates × 0.25
+    assert [(row["epoch"], row["lr_scale"]) for row in result.history] == [(1, 0.25)]
+
+
+def test_early_stopping_after_patience_evaluations(digits, tmp_path):
+    budget = TrainBudget(epochs=200, eval_every=1, checkpoint_every=5, eval_samples=100, patience=2)
+    result = train_rcgan(
+        digits, RunParams(hidden=8, batch_size=128), budget, tmp_path, torch.device("cpu")
+    )
+    assert result.status == "stopped" and result.epochs_run < 200
+    assert result.epochs_run - result.best_epoch == 2
+    assert "no better validation MMD² in 2 evaluations" in result.stop_reason
+
+
+def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
+    params = RunParams(hidden=8, batch_size=128)
+    result = train_rcgan(digits, params, SHORT, tmp_path / "ckpt", torch.device("cpu"))
+
+    class Output:
+        generator = tmp_path / "generator.pt"
+        card = tmp_path / "card.json"
+        history = tmp_path / "log.csv"
+        curves = tmp_path / "training.png"
+
+    export_training(result, digits, params, {}, Output)
+    out = tmp_path / "out.npz"
+    rgan_main(
+        ["sample", "--model", str(Output.generator), "--n", "30", "--label", "3", "-o", str(out)]
+    )
+    with np.load(out) as samples:
+        assert samples["X"].shape == (30, 8, 8) and set(samples["y"]) == {3}
+        assert np.abs(samples["X"]).max() <= 1.0
+    rgan_main(
+        [
+            "sample",
+            "--model",
+            str(Output.generator),
+            "--n",
+            "20",
+            "--original-scale",
+            "-o",
+            str(out),
+        ]
+    )
+    with np.load(out) as samples:
+        assert np.bincount(samples["y"]).tolist() == [2] * 10
+        assert samples["X"].max() > 1.0  # back in pixel units (0–16)
+    assert "wrote 20 sequences" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="--label 12: the model knows labels 0..9"):
+        rgan_main(["sample", "--model", str(Output.generator), "--label", "12", "-o", str(out)])
