@@ -96,7 +96,7 @@ def test_divergence_rolls_back_with_lower_rates_then_stops_as_diverged(digits, t
     assert "rolled back to epoch 0 with learning rates × 0.25 (rollback 2/2)" in caplog.text
     assert "after 2 rollbacks: stopping" in caplog.text
     # rolled-back epochs are gone from the history; the last try ran one epoch at rates × 0.25
-    assert [(row["epoch"], row["lr_scale"]) for row in result.history] == [(1, 0.25)]
+    assert [(row["epoch"], row["lr"]) for row in result.history] == [(1, 0.25 * 1e-3)]
 
 
 def test_early_stopping_after_patience_evaluations(digits, tmp_path):
@@ -106,7 +106,7 @@ def test_early_stopping_after_patience_evaluations(digits, tmp_path):
     )
     assert result.status == "stopped" and result.epochs_run < 200
     assert result.epochs_run - result.best_epoch == 2
-    assert "no better validation MMD² in 2 evaluations" in result.stop_reason
+    assert "no better validation mmd2 in 2 evaluations" in result.stop_reason
 
 
 def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
@@ -145,3 +145,22 @@ def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
     assert "wrote 20 sequences" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="--label 12: the model knows labels 0..9"):
         rgan_main(["sample", "--model", str(Output.generator), "--label", "12", "-o", str(out)])
+
+
+def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digits, tmp_path):
+    params = RunParams(hidden=8, batch_size=128, ema=0.9, lr_final=0.1)
+    budget = TrainBudget(
+        epochs=4, eval_every=2, checkpoint_every=2, eval_samples=200, select_by="tstr"
+    )
+    result = train_rcgan(digits, params, budget, tmp_path, torch.device("cpu"))
+    tstr = {row["epoch"]: row["val_tstr"] for row in result.history if row["epoch"] % 2 == 0}
+    assert result.best_val_tstr == max(tstr.values())
+    assert result.best_epoch == max(
+        tstr, key=lambda epoch: (tstr[epoch], -result.history[epoch - 1]["val_mmd2"])
+    )
+    rates = [row["lr"] for row in result.history]
+    assert rates[0] == pytest.approx(1e-3) and rates[-1] == pytest.approx(1e-4)
+    assert rates == sorted(rates, reverse=True)
+    state = torch.load(tmp_path / "state.pt", weights_only=False)
+    averaged = state["generator_average"]
+    assert not all(torch.equal(averaged[k], state["generator"][k]) for k in averaged)

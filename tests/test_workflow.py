@@ -61,8 +61,9 @@ def test_training_log_shows_progress_and_the_csv_history(finished):
         "g_loss",
         "d_grad_norm",
         "g_grad_norm",
-        "lr_scale",
+        "lr",
         "val_mmd2",
+        "val_tstr",
         "seconds",
     ]
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]

@@ -34,11 +34,13 @@ class RunParams:
     spectral_norm: bool = False  # on the discriminator's output layer
     batch_size: int = 32
     lr: float = 1e-3
+    lr_final: float = 1.0  # learning rates decay linearly to lr_final × their start by the end
     g_factor: float = 1.0
     d_steps: int = 1  # discriminator updates per generator update
     real_label: float = 0.9  # one-sided label smoothing
     label_noise: float = 0.0  # std of Gaussian noise on real targets, resampled per epoch
     instance_noise: float = 0.0  # std of Gaussian noise added to D's real and fake inputs
+    ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none)
     seed: int = 0
 
     @classmethod
@@ -60,6 +62,7 @@ class TrainBudget:
     eval_every: int = 5
     checkpoint_every: int = 10
     eval_samples: int = 1000
+    select_by: str = "mmd2"  # export the epoch with the lowest val MMD² or the highest val TSTR
     patience: int | None = None  # evaluations without a new best before stopping early
     max_rollbacks: int = 3
     rollback_lr_factor: float = 0.5

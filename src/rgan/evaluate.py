@@ -17,6 +17,7 @@ TRAINING_COLUMNS = (
     "epochs_run",
     "train_seconds",
     "best_val_mmd2",
+    "best_val_tstr",
 )
 
 

@@ -44,6 +44,7 @@ def export_training(
             "rollbacks": result.rollbacks,
             "best_epoch": result.best_epoch,
             "best_val_mmd2": result.best_val_mmd2,
+            "best_val_tstr": result.best_val_tstr,
             "epochs_run": result.epochs_run,
             "resumed_from_epoch": result.resumed_from,
             "train_seconds": round(result.seconds, 2),

@@ -21,6 +21,7 @@ from rgan.checkpoint import load_state, rng_state, save_state, set_rng_state
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
+from rgan.metrics.utility import accuracy
 from rgan.models import Discriminator, Generator, ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,9 @@ HISTORY_COLUMNS = (
     "g_loss",
     "d_grad_norm",
     "g_grad_norm",
-    "lr_scale",
+    "lr",
     "val_mmd2",
+    "val_tstr",
     "seconds",
 )
 
@@ -43,6 +45,7 @@ class TrainResult:
     generator: Generator
     best_epoch: int
     best_val_mmd2: float
+    best_val_tstr: float
     epochs_run: int
     seconds: float
     history: list[dict] = field(default_factory=list)
@@ -75,20 +78,43 @@ def model_spec(data: PreparedData, params: RunParams) -> ModelSpec:
 
 
 class Validator:
-    """Validation MMD² of generated against real validation sequences, with fixed noise and a
-    bandwidth fixed from real data, so that scores of different epochs are comparable."""
+    """Validation MMD² of generated against real validation sequences (fixed noise, bandwidth
+    fixed from real data, so that epochs compare) and, when selecting by it, validation TSTR:
+    logistic regression trained on the generated sequences, tested on the real ones."""
 
-    def __init__(self, data: PreparedData, n_samples: int, seed: int):
-        self.X_val = data.X["val"]
-        repeats = math.ceil(n_samples / len(data.y["val"]))
-        self.labels = torch.as_tensor(np.tile(data.y["val"], repeats)[:n_samples])
+    def __init__(self, data: PreparedData, n_samples: int, seed: int, with_tstr: bool):
+        self.X_val, self.y_val = data.X["val"], data.y["val"]
+        repeats = math.ceil(n_samples / len(self.y_val))
+        self.labels = np.tile(self.y_val, repeats)[:n_samples]
         self.bandwidth = median_bandwidth(data.X["train"], self.X_val)
-        self.seed = seed
+        self.seed, self.with_tstr = seed, with_tstr
 
-    def __call__(self, generator: Generator) -> float:
+    def __call__(self, generator: Generator) -> dict[str, float]:
         noise_source = torch.Generator().manual_seed(self.seed)
-        samples = generator.sample(self.labels, generator=noise_source).numpy()
-        return mmd2_unbiased(samples, self.X_val, self.bandwidth)
+        samples = generator.sample(torch.as_tensor(self.labels), generator=noise_source).numpy()
+        scores = {"val_mmd2": mmd2_unbiased(samples, self.X_val, self.bandwidth)}
+        scores["val_tstr"] = (
+            accuracy("logistic_regression", (samples, self.labels), (self.X_val, self.y_val), 0)
+            if self.with_tstr
+            else math.nan
+        )
+        return scores
+
+
+def selection_key(scores: dict[str, float], select_by: str) -> tuple[float, float]:
+    """Larger is better: highest val TSTR (ties: lowest MMD²), or lowest val MMD²."""
+    if select_by == "tstr":
+        return (scores["val_tstr"], -scores["val_mmd2"])
+    if select_by == "mmd2":
+        return (-scores["val_mmd2"], 0.0)
+    raise ValueError(f"unknown select_by {select_by!r}: expected mmd2 or tstr")
+
+
+@torch.no_grad()
+def update_average(average: Generator, current: Generator, decay: float) -> None:
+    """Exponential moving average of the generator's weights (sampled from, not trained)."""
+    for kept, new in zip(average.parameters(), current.parameters(), strict=True):
+        kept.lerp_(new, 1.0 - decay)
 
 
 def data_fingerprint(data: PreparedData) -> str:
@@ -111,6 +137,7 @@ def train_epoch(
     X: torch.Tensor,
     y: torch.Tensor,
     params: RunParams,
+    G_average: Generator | None = None,
 ) -> dict[str, float]:
     """One pass over the shuffled training set: mean losses and gradient norms of both nets."""
     order = torch.randperm(len(X)).to(X.device)
@@ -148,6 +175,8 @@ def train_epoch(
         g_loss.backward()
         g_norm = grad_norm(G)
         opt_g.step()
+        if G_average is not None:
+            update_average(G_average, G, params.ema)
         totals += torch.stack([d_loss.detach(), g_loss.detach(), d_norm, g_norm])
     d_loss, g_loss, d_norm, g_norm = (totals / steps).tolist()
     return {"d_loss": d_loss, "g_loss": g_loss, "d_grad_norm": d_norm, "g_grad_norm": g_norm}
@@ -202,20 +231,23 @@ def train_rcgan(
     opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=BETAS)
     X = torch.as_tensor(data.X["train"], device=device)
     y = torch.as_tensor(data.y["train"], device=device)
-    validator = Validator(data, budget.eval_samples, params.seed)
+    G_average = copy.deepcopy(G) if params.ema > 0 else None
+    exported = G_average if G_average is not None else G  # what is validated and exported
+    validator = Validator(data, budget.eval_samples, params.seed, budget.select_by == "tstr")
     guard = DivergenceGuard(budget)
 
     identity = {
         "params": asdict(params),
         "eval_every": budget.eval_every,
         "eval_samples": budget.eval_samples,
+        "select_by": budget.select_by,
         "data": data_fingerprint(data),
     }
     progress = {
         "epoch": 0,
         "seconds": 0.0,
         "history": [],
-        "best": (0, math.inf, copy.deepcopy(G.state_dict())),
+        "best": (0, {"val_mmd2": math.inf, "val_tstr": -math.inf}, copy.deepcopy(G.state_dict())),
         "evals_since_best": 0,
     }
     rollbacks, lr_scale = 0, 1.0
@@ -227,6 +259,7 @@ def train_rcgan(
             "rollbacks": rollbacks,
             "lr_scale": lr_scale,
             "generator": G.state_dict(),
+            "generator_average": None if G_average is None else G_average.state_dict(),
             "discriminator": D.state_dict(),
             "opt_g": opt_g.state_dict(),
             "opt_d": opt_d.state_dict(),
@@ -235,6 +268,8 @@ def train_rcgan(
 
     def restore(state: dict) -> None:
         G.load_state_dict(state["generator"])
+        if G_average is not None:
+            G_average.load_state_dict(state["generator_average"])
         D.load_state_dict(state["discriminator"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
@@ -243,10 +278,13 @@ def train_rcgan(
             progress[key] = state[key]
 
     def set_lr_scale(scale: float) -> None:
+        """Rollback scale × the linear decay towards lr_final over the epoch budget."""
+        done = progress["epoch"] / max(budget.epochs - 1, 1)
+        decay = 1.0 - (1.0 - params.lr_final) * min(done, 1.0)
         for group in opt_d.param_groups:
-            group["lr"] = params.lr * scale
+            group["lr"] = params.lr * scale * decay
         for group in opt_g.param_groups:
-            group["lr"] = params.lr * params.g_factor * scale
+            group["lr"] = params.lr * params.g_factor * scale * decay
 
     state = load_state(checkpoint_dir)
     if state is not None and state["identity"] == identity and state["epoch"] <= budget.epochs:
@@ -279,7 +317,8 @@ def train_rcgan(
     session_start, session_epochs = time.perf_counter(), 0
     while progress["epoch"] < budget.epochs:
         started = time.perf_counter()
-        stats = train_epoch(G, D, opt_g, opt_d, X, y, params)
+        set_lr_scale(lr_scale)
+        stats = train_epoch(G, D, opt_g, opt_d, X, y, params, G_average)
         problem = guard(stats)
         if problem:
             if rollbacks >= budget.max_rollbacks:
@@ -304,27 +343,29 @@ def train_rcgan(
         epoch = progress["epoch"] = progress["epoch"] + 1
         session_epochs += 1
         progress["seconds"] += time.perf_counter() - started
-        row = {"epoch": epoch, **stats, "lr_scale": lr_scale, "val_mmd2": math.nan}
+        row = {"epoch": epoch, **stats, "lr": opt_d.param_groups[0]["lr"]}
+        row.update(val_mmd2=math.nan, val_tstr=math.nan)
         if epoch % budget.eval_every == 0 or epoch == budget.epochs:
-            row["val_mmd2"] = score = validator(G)
-            best_epoch, best_score, _ = progress["best"]
-            if score < best_score:
-                progress["best"] = (epoch, score, copy.deepcopy(G.state_dict()))
+            scores = validator(exported)
+            row.update(scores)
+            best_key = selection_key(progress["best"][1], budget.select_by)
+            if selection_key(scores, budget.select_by) > best_key:
+                progress["best"] = (epoch, scores, copy.deepcopy(exported.state_dict()))
                 progress["evals_since_best"] = 0
             else:
                 progress["evals_since_best"] += 1
             per_epoch = (time.perf_counter() - session_start) / session_epochs
             logger.info(
                 "epoch %d/%d  d_loss %.4f  g_loss %.4f  |∇D| %.3g  |∇G| %.3g  val_mmd2 %.5f  "
-                "(best %.5f @ %d)  %.0fs  ETA %.0fs",
+                "val_tstr %.3f  (best @ %d)  %.0fs  ETA %.0fs",
                 epoch,
                 budget.epochs,
                 stats["d_loss"],
                 stats["g_loss"],
                 stats["d_grad_norm"],
                 stats["g_grad_norm"],
-                score,
-                progress["best"][1],
+                scores["val_mmd2"],
+                scores["val_tstr"],
                 progress["best"][0],
                 progress["seconds"],
                 per_epoch * (budget.epochs - epoch),
@@ -334,7 +375,7 @@ def train_rcgan(
         patience = budget.patience
         if patience is not None and progress["evals_since_best"] >= patience:
             status = "stopped"
-            reason = f"no better validation MMD² in {patience} evaluations"
+            reason = f"no better validation {budget.select_by} in {patience} evaluations"
             logger.info("epoch %d: early stopping: %s", epoch, reason)
             save_state(checkpoint_dir, snapshot())
             break
@@ -343,19 +384,21 @@ def train_rcgan(
         if (epoch % budget.checkpoint_every == 0 and guard.strikes == 0) or epoch == budget.epochs:
             save_state(checkpoint_dir, snapshot())
 
-    best_epoch, best_score, best_weights = progress["best"]
+    best_epoch, best_scores, best_weights = progress["best"]
     G.load_state_dict(best_weights)
     logger.info(
-        "%s: best val_mmd2 %.5f at epoch %d of %d",
+        "%s: exporting epoch %d of %d (val_mmd2 %.5f, val_tstr %.3f)",
         status,
-        best_score,
         best_epoch,
         progress["epoch"],
+        best_scores["val_mmd2"],
+        best_scores["val_tstr"],
     )
     return TrainResult(
         G,
         best_epoch,
-        best_score,
+        best_scores["val_mmd2"],
+        best_scores["val_tstr"],
         progress["epoch"],
         progress["seconds"],
         progress["history"],
