@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
 from rgan.export import export_training
 from rgan.models import Discriminator, Generator, ModelSpec
-from rgan.train import DivergenceGuard, train_rcgan
+from rgan.plots import progress_gif
+from rgan.train import SNAPSHOT_PER_CLASS, DivergenceGuard, adjust_g_factor, train_rcgan
 
 SPEC = ModelSpec(seq_len=6, n_features=3, n_classes=2, hidden=8, noise_dim=2)
 SHORT = TrainBudget(epochs=2, eval_every=1, checkpoint_every=1, eval_samples=100)
@@ -118,6 +120,7 @@ def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
         card = tmp_path / "card.json"
         history = tmp_path / "log.csv"
         curves = tmp_path / "training.png"
+        progress = tmp_path / "progress.gif"
 
     export_training(result, digits, params, {}, Output)
     out = tmp_path / "out.npz"
@@ -164,3 +167,28 @@ def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digi
     state = torch.load(tmp_path / "state.pt", weights_only=False)
     averaged = state["generator_average"]
     assert not all(torch.equal(averaged[k], state["generator"][k]) for k in averaged)
+
+
+def test_dynamic_g_factor_follows_the_loss_ratio_within_bounds():
+    d_wins = {"d_loss": 0.3, "g_loss": 3.0}
+    g_wins = {"d_loss": 3.0, "g_loss": 0.3}
+    assert adjust_g_factor(1.0, d_wins) == pytest.approx(1.1)
+    assert adjust_g_factor(1.0, g_wins) == pytest.approx(1 / 1.1)
+    assert adjust_g_factor(1.0, {"d_loss": 1.0, "g_loss": 1.2}) == 1.0
+    assert adjust_g_factor(9.5, d_wins) == 10.0 and adjust_g_factor(0.105, g_wins) == 0.1
+
+
+def test_dynamic_g_factor_is_logged_and_snapshots_make_a_gif(digits, tmp_path):
+    params = RunParams(hidden=8, batch_size=128, dynamic_g_factor=True, g_factor=20.0)
+    budget = TrainBudget(
+        epochs=4, eval_every=2, checkpoint_every=2, eval_samples=100, snapshot_every=2
+    )
+    result = train_rcgan(digits, params, budget, tmp_path, torch.device("cpu"))
+    factors = [row["g_factor"] for row in result.history]
+    assert factors[:2] == [20.0, 10.0]  # adjusted after every epoch, kept within bounds
+    assert [epoch for epoch, _ in result.snapshots] == [2, 4]
+    assert result.snapshots[0][1].shape == (10 * SNAPSHOT_PER_CLASS, 8, 8)
+    gif = tmp_path / "progress.gif"
+    progress_gif(result.snapshots, digits.n_classes, digits.meta, gif)
+    with Image.open(gif) as image:
+        assert image.n_frames == 2 and image.size == (6 * 8 * 6, 10 * 8 * 6)

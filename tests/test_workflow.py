@@ -62,6 +62,7 @@ def test_training_log_shows_progress_and_the_csv_history(finished):
         "d_grad_norm",
         "g_grad_norm",
         "lr",
+        "g_factor",
         "val_mmd2",
         "val_tstr",
         "seconds",
@@ -119,7 +120,7 @@ def test_report_contains_the_results_table(finished):
     embedded = base64.b64decode(table["data_uri"].split("base64,", 1)[1]).decode()
     assert embedded == (finished / "results/tstr/digits.csv").read_text()
     categories = {Path(path).name for path in entries}
-    assert {"real_inputs.png", "grid.png", "training.png"} <= categories
+    assert {"real_inputs.png", "grid.png", "training.png", "progress.gif"} <= categories
 
 
 @pytest.mark.parametrize(

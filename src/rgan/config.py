@@ -36,6 +36,7 @@ class RunParams:
     lr: float = 1e-3
     lr_final: float = 1.0  # learning rates decay linearly to lr_final × their start by the end
     g_factor: float = 1.0
+    dynamic_g_factor: bool = False  # adapt g_factor per epoch to the loss ratio
     d_steps: int = 1  # discriminator updates per generator update
     real_label: float = 0.9  # one-sided label smoothing
     label_noise: float = 0.0  # std of Gaussian noise on real targets, resampled per epoch
@@ -62,6 +63,7 @@ class TrainBudget:
     eval_every: int = 5
     checkpoint_every: int = 10
     eval_samples: int = 1000
+    snapshot_every: int = 20  # epochs between samples of fixed noise for the progress GIF (0: off)
     select_by: str = "mmd2"  # export the epoch with the lowest val MMD² or the highest val TSTR
     patience: int | None = None  # evaluations without a new best before stopping early
     max_rollbacks: int = 3

@@ -34,6 +34,7 @@ def export_training(
     with atomic_path(output.history) as tmp:
         history.to_csv(tmp, index=False)
     plots.training_curves(history, result.best_epoch, output.curves)
+    plots.progress_gif(result.snapshots, data.n_classes, data.meta, output.progress)
     write_json(
         output.card,
         {

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from rgan.data.images import to_images  # noqa: E402
 from rgan.io import atomic_path  # noqa: E402
@@ -71,3 +72,42 @@ def training_curves(history: pd.DataFrame, best_epoch: int, path: str | os.PathL
     mmd.set_xlabel("epoch")
     mmd.legend()
     save_figure(fig, path)
+
+
+def to_pixels(X: np.ndarray, meta: dict) -> np.ndarray:
+    """Sequences as 8-bit pictures: images as images, series with time on x."""
+    pictures = (
+        to_images(X, meta["layout"], meta["height"], meta["width"])
+        if "layout" in meta
+        else X.transpose(0, 2, 1)
+    )
+    low, high = (-1.0, 1.0) if np.abs(pictures).max() <= 1 else np.percentile(pictures, [1, 99])
+    return (np.clip((pictures - low) / (high - low), 0, 1) * 255).astype(np.uint8)
+
+
+def progress_gif(
+    snapshots: list[tuple[int, np.ndarray]],
+    n_classes: int,
+    meta: dict,
+    path: str | os.PathLike,
+    cell_pixels: int = 48,
+) -> None:
+    """One frame per snapshot (samples of fixed noise, one row per class) as an animated GIF."""
+    frames = []
+    for _, samples in snapshots:
+        pictures = to_pixels(samples, meta)
+        per_class = len(pictures) // n_classes
+        height, width = pictures.shape[1:]
+        scale = max(1, cell_pixels // max(height, width))
+        rows = [
+            np.concatenate(list(pictures[c * per_class : (c + 1) * per_class]), axis=1)
+            for c in range(n_classes)
+        ]
+        grid = np.concatenate(rows, axis=0).repeat(scale, axis=0).repeat(scale, axis=1)
+        frames.append(Image.fromarray(grid, mode="L"))
+    if not frames:
+        frames = [Image.new("L", (cell_pixels, cell_pixels))]
+    with atomic_path(path) as tmp:
+        frames[0].save(
+            tmp, format="GIF", save_all=True, append_images=frames[1:], duration=200, loop=0
+        )

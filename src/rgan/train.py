@@ -34,6 +34,7 @@ HISTORY_COLUMNS = (
     "d_grad_norm",
     "g_grad_norm",
     "lr",
+    "g_factor",
     "val_mmd2",
     "val_tstr",
     "seconds",
@@ -50,6 +51,7 @@ class TrainResult:
     seconds: float
     history: list[dict] = field(default_factory=list)
     resumed_from: int = 0
+    snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
     status: str = "completed"  # completed, stopped (early stopping) or diverged
     stop_reason: str = ""
     rollbacks: int = 0
@@ -123,6 +125,28 @@ def data_fingerprint(data: PreparedData) -> str:
         digest.update(np.ascontiguousarray(data.X[split]).tobytes())
         digest.update(np.ascontiguousarray(data.y[split]).tobytes())
     return digest.hexdigest()
+
+
+G_FACTOR_BOUNDS = (0.1, 10.0)
+SNAPSHOT_PER_CLASS = 6
+
+
+def adjust_g_factor(g_factor: float, stats: dict[str, float]) -> float:
+    """Raise the generator's rate by 10% while D wins (g/d loss ratio > 2), lower it while G
+    wins (< 0.5), within G_FACTOR_BOUNDS."""
+    ratio = stats["g_loss"] / max(stats["d_loss"], 1e-12)
+    if ratio > 2.0:
+        g_factor *= 1.1
+    elif ratio < 0.5:
+        g_factor /= 1.1
+    return min(max(g_factor, G_FACTOR_BOUNDS[0]), G_FACTOR_BOUNDS[1])
+
+
+def snapshot_samples(generator: Generator, n_classes: int) -> np.ndarray:
+    """Samples from the same noise at every snapshot: SNAPSHOT_PER_CLASS per class, in order."""
+    labels = torch.arange(n_classes).repeat_interleave(SNAPSHOT_PER_CLASS)
+    noise_source = torch.Generator().manual_seed(12345)
+    return generator.sample(labels, generator=noise_source).numpy()
 
 
 def grad_norm(module: torch.nn.Module) -> torch.Tensor:
@@ -249,6 +273,8 @@ def train_rcgan(
         "history": [],
         "best": (0, {"val_mmd2": math.inf, "val_tstr": -math.inf}, copy.deepcopy(G.state_dict())),
         "evals_since_best": 0,
+        "g_factor": params.g_factor,
+        "snapshots": [],
     }
     rollbacks, lr_scale = 0, 1.0
 
@@ -284,7 +310,7 @@ def train_rcgan(
         for group in opt_d.param_groups:
             group["lr"] = params.lr * scale * decay
         for group in opt_g.param_groups:
-            group["lr"] = params.lr * params.g_factor * scale * decay
+            group["lr"] = params.lr * progress["g_factor"] * scale * decay
 
     state = load_state(checkpoint_dir)
     if state is not None and state["identity"] == identity and state["epoch"] <= budget.epochs:
@@ -344,6 +370,11 @@ def train_rcgan(
         session_epochs += 1
         progress["seconds"] += time.perf_counter() - started
         row = {"epoch": epoch, **stats, "lr": opt_d.param_groups[0]["lr"]}
+        row["g_factor"] = progress["g_factor"]
+        if params.dynamic_g_factor:
+            progress["g_factor"] = adjust_g_factor(progress["g_factor"], stats)
+        if budget.snapshot_every and epoch % budget.snapshot_every == 0:
+            progress["snapshots"].append((epoch, snapshot_samples(exported, data.n_classes)))
         row.update(val_mmd2=math.nan, val_tstr=math.nan)
         if epoch % budget.eval_every == 0 or epoch == budget.epochs:
             scores = validator(exported)
@@ -395,15 +426,16 @@ def train_rcgan(
         best_scores["val_tstr"],
     )
     return TrainResult(
-        G,
-        best_epoch,
-        best_scores["val_mmd2"],
-        best_scores["val_tstr"],
-        progress["epoch"],
-        progress["seconds"],
-        progress["history"],
-        resumed_from,
-        status,
-        reason,
-        rollbacks,
+        generator=G,
+        best_epoch=best_epoch,
+        best_val_mmd2=best_scores["val_mmd2"],
+        best_val_tstr=best_scores["val_tstr"],
+        epochs_run=progress["epoch"],
+        seconds=progress["seconds"],
+        history=progress["history"],
+        resumed_from=resumed_from,
+        snapshots=progress["snapshots"],
+        status=status,
+        stop_reason=reason,
+        rollbacks=rollbacks,
     )

@@ -10,7 +10,14 @@ rule train:
             caption="../report/training.rst",
             category="Training",
             subcategory="{dataset}",
-            labels={"run": "{run}"},
+            labels={"run": "{run}", "figure": "curves"},
+        ),
+        progress=report(
+            "results/models/{dataset}/{run}/progress.gif",
+            caption="../report/progress.rst",
+            category="Training",
+            subcategory="{dataset}",
+            labels={"run": "{run}", "figure": "progress"},
         ),
     log:
         "results/logs/train/{dataset}/{run}.log",
