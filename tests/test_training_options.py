@@ -54,6 +54,7 @@ def test_unbounded_data_get_a_linear_generator_output():
         {"cell": "gru", "d_steps": 2},
         {"bidirectional": True, "d_output": "last", "spectral_norm": True},
         {"label_noise": 0.1, "instance_noise": 0.05, "real_label": 1.0},
+        {"amp": True},
     ],
 )
 def test_stabilised_variants_train_and_log_gradient_norms(digits, tmp_path, options):

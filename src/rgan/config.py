@@ -42,6 +42,7 @@ class RunParams:
     label_noise: float = 0.0  # std of Gaussian noise on real targets, resampled per epoch
     instance_noise: float = 0.0  # std of Gaussian noise added to D's real and fake inputs
     ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none)
+    amp: bool = False  # bfloat16 autocast (torch.amp) for the forward passes
     seed: int = 0
 
     @classmethod

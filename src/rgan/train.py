@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from rgan.checkpoint import load_state, rng_state, save_state, set_rng_state
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
+from rgan.devices import estimate_training_bytes
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
 from rgan.metrics.utility import accuracy
 from rgan.models import Discriminator, Generator, ModelSpec
@@ -55,6 +56,17 @@ class TrainResult:
     status: str = "completed"  # completed, stopped (early stopping) or diverged
     stop_reason: str = ""
     rollbacks: int = 0
+
+
+def training_bytes(data: PreparedData, params: RunParams) -> int:
+    """Rough memory a run needs (see rgan.devices.estimate_training_bytes)."""
+    spec = model_spec(data, params)
+    n_parameters = sum(
+        p.numel() for net in (Generator(spec), Discriminator(spec)) for p in net.parameters()
+    )
+    return estimate_training_bytes(
+        n_parameters, params.batch_size, spec.seq_len, spec.n_features, spec.hidden, spec.layers
+    )
 
 
 def seed_everything(seed: int) -> None:
@@ -177,13 +189,15 @@ def train_epoch(
 
     totals = torch.zeros(4, device=X.device)
     steps = len(X) // params.batch_size
+    autocast = torch.autocast(X.device.type, dtype=torch.bfloat16, enabled=params.amp)
     for step in range(steps):
         batch = order[step * params.batch_size : (step + 1) * params.batch_size]
         real, labels = X[batch], y[batch]
         for _ in range(params.d_steps):
-            fake = G(G.noise(len(batch)), labels)
-            real_logits = D(noisy(real), labels)
-            fake_logits = D(noisy(fake.detach()), labels)
+            with autocast:
+                fake = G(G.noise(len(batch)), labels)
+                real_logits = D(noisy(real), labels).float()
+                fake_logits = D(noisy(fake.detach()), labels).float()
             target = real_targets[batch].unsqueeze(-1).expand_as(real_logits)
             d_loss = F.binary_cross_entropy_with_logits(
                 real_logits, target
@@ -193,7 +207,8 @@ def train_epoch(
             d_norm = grad_norm(D)
             opt_d.step()
 
-        fooled_logits = D(noisy(fake), labels)
+        with autocast:
+            fooled_logits = D(noisy(fake), labels).float()
         g_loss = F.binary_cross_entropy_with_logits(fooled_logits, torch.ones_like(fooled_logits))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

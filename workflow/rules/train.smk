@@ -29,8 +29,11 @@ rule train:
     params:
         run=run_params,
         budget={
-            key: value for key, value in config["train"].items() if key != "threads"
+            key: value
+            for key, value in config["train"].items()
+            if key not in ("threads", "allow_cpu_fallback")
         },
+        allow_cpu_fallback=config["train"]["allow_cpu_fallback"],
         # Not an output: Snakemake must not delete it when a job fails, so a rerun resumes.
         checkpoint_dir=lambda wildcards: f"results/checkpoints/{wildcards.dataset}/{wildcards.run}",
     script:

@@ -5,7 +5,7 @@ from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import choose_device
 from rgan.export import export_training
-from rgan.train import train_rcgan
+from rgan.train import train_rcgan, training_bytes
 
 logs.setup(snakemake.log[0])
 params = RunParams.from_mapping(snakemake.params.run)
@@ -15,6 +15,10 @@ result = train_rcgan(
     params,
     TrainBudget(**snakemake.params.budget),
     snakemake.params.checkpoint_dir,
-    choose_device(snakemake.threads),
+    choose_device(
+        snakemake.threads,
+        required_bytes=training_bytes(data, params),
+        allow_cpu_fallback=snakemake.params.allow_cpu_fallback,
+    ),
 )
 export_training(result, data, params, snakemake.params.budget, snakemake.output)
