@@ -7,7 +7,9 @@ import os
 import numpy as np
 import torch
 
+from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
+from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import load_generator
 
 
@@ -18,19 +20,26 @@ def balanced_labels(n_classes: int, total: int) -> np.ndarray:
 
 def generate_balanced(
     generator_path: str | os.PathLike,
-    n_train: int,
+    data: PreparedData,
     samples_per_class: int | None,
     seed: int,
 ) -> SequenceDataset:
-    """Sample `samples_per_class` per class, or `n_train` in all when it is None."""
+    """Sample `samples_per_class` per class, or as many as the training split when None. When
+    the data have masks, each sample takes the mask of a random training sample of its class."""
     generator, payload = load_generator(generator_path)
     n_classes = generator.spec.n_classes
+    n_train = len(data.y["train"])
     total = n_train if samples_per_class is None else samples_per_class * n_classes
     labels = balanced_labels(n_classes, total)
     noise_source = torch.Generator().manual_seed(seed)
     X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
+    masks = None
+    if data.mask is not None:
+        masks = sample_masks(labels, data.mask["train"], data.y["train"], seed)
+        X = apply_mask(X, masks, missing_fill(data.X["train"], data.mask["train"]))
     return SequenceDataset(
         X=X,
+        mask=masks,
         y=labels,
         class_names=payload["class_names"],
         kind=payload["kind"],

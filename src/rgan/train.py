@@ -21,6 +21,7 @@ from rgan.checkpoint import load_state, rng_state, save_state, set_rng_state
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import estimate_training_bytes
+from rgan.masks import apply_mask, missing_fill
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
 from rgan.metrics.utility import accuracy
 from rgan.models import Discriminator, Generator, ModelSpec
@@ -100,12 +101,18 @@ class Validator:
         self.X_val, self.y_val = data.X["val"], data.y["val"]
         repeats = math.ceil(n_samples / len(self.y_val))
         self.labels = np.tile(self.y_val, repeats)[:n_samples]
+        self.masks = self.fill = None
+        if data.mask is not None:  # generated sequences get the validation masks and fill
+            self.masks = np.tile(data.mask["val"], (repeats, 1, 1))[:n_samples]
+            self.fill = missing_fill(data.X["train"], data.mask["train"])
         self.bandwidth = median_bandwidth(data.X["train"], self.X_val)
         self.seed, self.with_tstr = seed, with_tstr
 
     def __call__(self, generator: Generator) -> dict[str, float]:
         noise_source = torch.Generator().manual_seed(self.seed)
         samples = generator.sample(torch.as_tensor(self.labels), generator=noise_source).numpy()
+        if self.masks is not None:
+            samples = apply_mask(samples, self.masks, self.fill)
         scores = {"val_mmd2": mmd2_unbiased(samples, self.X_val, self.bandwidth)}
         scores["val_tstr"] = (
             accuracy("logistic_regression", (samples, self.labels), (self.X_val, self.y_val), 0)
@@ -165,6 +172,16 @@ def grad_norm(module: torch.nn.Module) -> torch.Tensor:
     return torch.nn.utils.clip_grad_norm_(module.parameters(), float("inf"))
 
 
+def step_bce(
+    logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+) -> torch.Tensor:
+    """Binary cross-entropy averaged over steps, counting only steps with weight 1 if given."""
+    losses = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    if weight is None or logits.shape[1] != weight.shape[1]:
+        return losses.mean()
+    return (losses * weight).sum() / weight.sum().clamp(min=1.0)
+
+
 def train_epoch(
     G: Generator,
     D: Discriminator,
@@ -174,8 +191,11 @@ def train_epoch(
     y: torch.Tensor,
     params: RunParams,
     G_average: Generator | None = None,
+    masks: torch.Tensor | None = None,
 ) -> dict[str, float]:
-    """One pass over the shuffled training set: mean losses and gradient norms of both nets."""
+    """One pass over the shuffled training set: mean losses and gradient norms of both nets.
+    With `masks`, D sees real and generated values only where the real batch was observed
+    (generated sequences take the real batch's masks), and per-step losses skip empty steps."""
     order = torch.randperm(len(X)).to(X.device)
     real_targets = torch.full((len(X),), params.real_label, device=X.device)
     if params.label_noise > 0:
@@ -193,23 +213,29 @@ def train_epoch(
     for step in range(steps):
         batch = order[step * params.batch_size : (step + 1) * params.batch_size]
         real, labels = X[batch], y[batch]
+        mask = None if masks is None else masks[batch]
+        weight = None if mask is None else mask.amax(dim=-1)  # steps with anything observed
+
+        def hide(x: torch.Tensor, mask: torch.Tensor | None = mask) -> torch.Tensor:
+            return x if mask is None else x * mask
+
         for _ in range(params.d_steps):
             with autocast:
                 fake = G(G.noise(len(batch)), labels)
-                real_logits = D(noisy(real), labels).float()
-                fake_logits = D(noisy(fake.detach()), labels).float()
+                real_logits = D(noisy(hide(real)), labels).float()
+                fake_logits = D(noisy(hide(fake.detach())), labels).float()
             target = real_targets[batch].unsqueeze(-1).expand_as(real_logits)
-            d_loss = F.binary_cross_entropy_with_logits(
-                real_logits, target
-            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+            d_loss = step_bce(real_logits, target, weight) + step_bce(
+                fake_logits, torch.zeros_like(fake_logits), weight
+            )
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             d_norm = grad_norm(D)
             opt_d.step()
 
         with autocast:
-            fooled_logits = D(noisy(fake), labels).float()
-        g_loss = F.binary_cross_entropy_with_logits(fooled_logits, torch.ones_like(fooled_logits))
+            fooled_logits = D(noisy(hide(fake)), labels).float()
+        g_loss = step_bce(fooled_logits, torch.ones_like(fooled_logits), weight)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         g_norm = grad_norm(G)
@@ -269,6 +295,9 @@ def train_rcgan(
     opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS)
     opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=BETAS)
     X = torch.as_tensor(data.X["train"], device=device)
+    masks = None
+    if data.mask is not None:
+        masks = torch.as_tensor(data.mask["train"], dtype=torch.float32, device=device)
     y = torch.as_tensor(data.y["train"], device=device)
     G_average = copy.deepcopy(G) if params.ema > 0 else None
     exported = G_average if G_average is not None else G  # what is validated and exported
@@ -359,7 +388,7 @@ def train_rcgan(
     while progress["epoch"] < budget.epochs:
         started = time.perf_counter()
         set_lr_scale(lr_scale)
-        stats = train_epoch(G, D, opt_g, opt_d, X, y, params, G_average)
+        stats = train_epoch(G, D, opt_g, opt_d, X, y, params, G_average, masks)
         problem = guard(stats)
         if problem:
             if rollbacks >= budget.max_rollbacks:

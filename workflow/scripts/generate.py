@@ -8,7 +8,7 @@ logger = logs.setup(snakemake.log[0])
 data = PreparedData.load(snakemake.input.prepared)
 samples = generate_balanced(
     snakemake.input.generator,
-    n_train=len(data.y["train"]),
+    data,
     samples_per_class=snakemake.params.samples_per_class,
     seed=snakemake.params.seed,
 )

@@ -174,6 +174,8 @@ def split_and_scale(
         class_names=data.class_names,
         kind=data.kind,
         meta=data.meta,
-        mask=None if data.mask is None else {s: data.mask[i] for s, i in index.items()},
+        mask=None
+        if data.mask is None
+        else {s: data.mask[i].astype(np.float32) for s, i in index.items()},
         medians=medians,
     )
