@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from runner import training_outputs
 
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import split_and_scale
@@ -66,15 +67,9 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
     result = train_rcgan(data, params, budget, tmp_path / "ckpt", torch.device("cpu"))
     assert result.status == "completed" and np.isfinite(result.best_val_mmd2)
 
-    class Output:
-        generator = tmp_path / "generator.pt"
-        card = tmp_path / "card.json"
-        history = tmp_path / "log.csv"
-        curves = tmp_path / "training.png"
-        progress = tmp_path / "progress.gif"
-
-    export_training(result, data, params, {}, Output)
-    samples = generate_balanced(Output.generator, data, samples_per_class=10, seed=0)
+    outputs = training_outputs(tmp_path)
+    export_training(result, data, params, {}, outputs)
+    samples = generate_balanced(outputs.generator, data, samples_per_class=10, seed=0)
     short = samples.y == 0
     assert (samples.mask[short][:, 4:] == 0).all() and samples.mask[~short].all()
     fill = missing_fill(data.X["train"], data.mask["train"])

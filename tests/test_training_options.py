@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from runner import training_outputs
 
 from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
@@ -116,17 +117,11 @@ def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
     params = RunParams(hidden=8, batch_size=128)
     result = train_rcgan(digits, params, SHORT, tmp_path / "ckpt", torch.device("cpu"))
 
-    class Output:
-        generator = tmp_path / "generator.pt"
-        card = tmp_path / "card.json"
-        history = tmp_path / "log.csv"
-        curves = tmp_path / "training.png"
-        progress = tmp_path / "progress.gif"
-
-    export_training(result, digits, params, {}, Output)
+    outputs = training_outputs(tmp_path)
+    export_training(result, digits, params, {}, outputs)
     out = tmp_path / "out.npz"
     rgan_main(
-        ["sample", "--model", str(Output.generator), "--n", "30", "--label", "3", "-o", str(out)]
+        ["sample", "--model", str(outputs.generator), "--n", "30", "--label", "3", "-o", str(out)]
     )
     with np.load(out) as samples:
         assert samples["X"].shape == (30, 8, 8) and set(samples["y"]) == {3}
@@ -135,7 +130,7 @@ def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
         [
             "sample",
             "--model",
-            str(Output.generator),
+            str(outputs.generator),
             "--n",
             "20",
             "--original-scale",
@@ -148,7 +143,7 @@ def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
         assert samples["X"].max() > 1.0  # back in pixel units (0–16)
     assert "wrote 20 sequences" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="--label 12: the model knows labels 0..9"):
-        rgan_main(["sample", "--model", str(Output.generator), "--label", "12", "-o", str(out)])
+        rgan_main(["sample", "--model", str(outputs.generator), "--label", "12", "-o", str(out)])
 
 
 def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digits, tmp_path):
