@@ -22,6 +22,19 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     plt.close(fig)
 
 
+def as_pictures(X: np.ndarray, meta: dict) -> tuple[np.ndarray, tuple[float, float]]:
+    """Sequences as 2-D pictures (images as images, series with time on x and features on y)
+    and the value range to draw: [-1, 1] for scaled data, else the 1st–99th percentile."""
+    if "layout" in meta:
+        pictures = to_images(X, meta["layout"], meta["height"], meta["width"])
+    else:
+        pictures = X.transpose(0, 2, 1)
+    if np.abs(pictures).max() <= 1:
+        return pictures, (-1.0, 1.0)
+    low, high = np.percentile(pictures, [1, 99])
+    return pictures, (float(low), float(high))
+
+
 def class_grid(
     X: np.ndarray,
     y: np.ndarray,
@@ -33,11 +46,7 @@ def class_grid(
 ) -> None:
     """One row per class, `per_class` sequences each, as images: image data as the images they
     are; time series with time on x and features on y."""
-    if "layout" in meta:
-        X = to_images(X, meta["layout"], meta["height"], meta["width"])
-    else:
-        X = X.transpose(0, 2, 1)
-    low, high = (-1, 1) if np.abs(X).max() <= 1 else np.percentile(X, [1, 99])
+    X, (low, high) = as_pictures(X, meta)
     classes = np.unique(y)
     fig, axes = plt.subplots(
         len(classes),
@@ -76,12 +85,7 @@ def training_curves(history: pd.DataFrame, best_epoch: int, path: str | os.PathL
 
 def to_pixels(X: np.ndarray, meta: dict) -> np.ndarray:
     """Sequences as 8-bit pictures: images as images, series with time on x."""
-    pictures = (
-        to_images(X, meta["layout"], meta["height"], meta["width"])
-        if "layout" in meta
-        else X.transpose(0, 2, 1)
-    )
-    low, high = (-1.0, 1.0) if np.abs(pictures).max() <= 1 else np.percentile(pictures, [1, 99])
+    pictures, (low, high) = as_pictures(X, meta)
     return (np.clip((pictures - low) / (high - low), 0, 1) * 255).astype(np.uint8)
 
 
