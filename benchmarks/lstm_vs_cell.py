@@ -6,7 +6,8 @@ the time steps. Both are trained by the project's own `train_epoch` (BCE with lo
 target 0.9, Adam with `BETAS`, one D and one G update per batch, the fake batch reused), so only
 the recurrent implementation differs. Runs on the CPU.
 
-Usage: .venv/bin/python benchmarks/lstm_vs_cell.py [--threads N] [--seconds S]
+Usage: .venv/bin/python benchmarks/lstm_vs_cell.py [--threads N] [--seconds S] [--hidden H]
+       [--batch B]   (defaults: the config's `run:` values, hidden 64 and batch 64)
 Prints one line per shape and a final JSON line with every figure.
 """
 
@@ -16,6 +17,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -27,8 +29,8 @@ from rgan.train import BETAS, train_epoch
 
 SHAPES = {"8x8": (8, 8), "28x28": (28, 28)}
 N_CLASSES = 10
-PARAMS = RunParams(hidden=64, noise_dim=8, batch_size=64, lr=0.002)  # config.yaml `run:`
-EPOCH_SAMPLES = PARAMS.batch_size * 20
+DEFAULTS = RunParams(hidden=64, noise_dim=8, batch_size=64, lr=0.002)  # config.yaml `run:`
+BATCHES_PER_EPOCH = 20
 
 
 def unroll(
@@ -58,9 +60,9 @@ class CellDiscriminator(Discriminator):
         super().__init__(spec)
         self.rnn = nn.LSTMCell(spec.n_features + spec.n_classes, spec.hidden)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, None]:
         one_hot = F.one_hot(labels, self.spec.n_classes).to(torch.float32)
-        return unroll(self.rnn, self.head, x, one_hot).squeeze(-1)
+        return unroll(self.rnn, self.head, x, one_hot).squeeze(-1), None
 
 
 VARIANTS = ((Generator, Discriminator), (CellGenerator, CellDiscriminator))
@@ -78,22 +80,24 @@ def check_same_function(spec: ModelSpec) -> None:
         torch.testing.assert_close(cell(x, labels), fused(x, labels), atol=1e-5, rtol=1e-4)
 
 
-def trainer(nets: tuple[type, type], steps: int, features: int) -> Callable[[], object]:
-    """One training epoch (20 batches of random data) of the given G and D classes."""
+def trainer(
+    nets: tuple[type, type], steps: int, features: int, params: RunParams
+) -> Callable[[], object]:
+    """One training epoch (BATCHES_PER_EPOCH batches of random data) of the given G and D."""
     torch.manual_seed(0)
-    spec = ModelSpec(steps, features, N_CLASSES, PARAMS.hidden, PARAMS.noise_dim, PARAMS.layers)
+    spec = ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim, params.layers)
     G, D = nets[0](spec), nets[1](spec)
-    opt_g = torch.optim.Adam(G.parameters(), lr=PARAMS.lr * PARAMS.g_factor, betas=BETAS)
-    opt_d = torch.optim.Adam(D.parameters(), lr=PARAMS.lr, betas=BETAS)
-    X = torch.rand(EPOCH_SAMPLES, steps, features) * 2 - 1
+    opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=BETAS["bce"])
+    opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS["bce"])
+    X = torch.rand(params.batch_size * BATCHES_PER_EPOCH, steps, features) * 2 - 1
     y = torch.randint(0, N_CLASSES, (len(X),))
-    return lambda: train_epoch(G, D, opt_g, opt_d, X, y, PARAMS)
+    return lambda: train_epoch(G, D, opt_g, opt_d, X, y, params)
 
 
-def measure(steps: int, features: int, seconds: float) -> list[float]:
+def measure(steps: int, features: int, seconds: float, params: RunParams) -> list[float]:
     """Samples per second of full D+G steps, fused then cell loop, after one warm-up epoch each;
     epochs alternate between the two so that both see the same background load."""
-    runs = [trainer(nets, steps, features) for nets in VARIANTS]
+    runs = [trainer(nets, steps, features, params) for nets in VARIANTS]
     for run in runs:
         run()
     spent, epochs = [0.0] * len(runs), [0] * len(runs)
@@ -104,19 +108,23 @@ def measure(steps: int, features: int, seconds: float) -> list[float]:
                 run()
                 spent[i] += time.perf_counter() - started
                 epochs[i] += 1
-    return [done * EPOCH_SAMPLES / took for done, took in zip(epochs, spent, strict=True)]
+    samples = params.batch_size * BATCHES_PER_EPOCH
+    return [done * samples / took for done, took in zip(epochs, spent, strict=True)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
+    parser.add_argument("--batch", type=int, default=DEFAULTS.batch_size)
     args = parser.parse_args()
+    params = replace(DEFAULTS, hidden=args.hidden, batch_size=args.batch)
     torch.set_num_threads(args.threads)  # the comparison itself is on the CPU
     figures: dict[str, dict[str, float]] = {}
     for name, (steps, features) in SHAPES.items():
-        check_same_function(ModelSpec(steps, features, N_CLASSES, PARAMS.hidden, PARAMS.noise_dim))
-        fused, cell = measure(steps, features, args.seconds)
+        check_same_function(ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim))
+        fused, cell = measure(steps, features, args.seconds, params)
         figures[name] = {
             "fused": round(fused, 1),
             "cell_loop": round(cell, 1),
@@ -124,7 +132,7 @@ def main() -> None:
         }
         print(
             f"{name}: fused nn.LSTM {fused:.0f} samples/s, nn.LSTMCell loop {cell:.0f} samples/s,"
-            f" ratio {fused / cell:.2f}x (hidden {PARAMS.hidden}, batch {PARAMS.batch_size}, "
+            f" ratio {fused / cell:.2f}x (hidden {params.hidden}, batch {params.batch_size}, "
             f"cpu, {torch.get_num_threads()} threads)"
         )
     print(
@@ -134,10 +142,10 @@ def main() -> None:
                 "unit": "samples/s",
                 "device": "cpu",
                 "threads": torch.get_num_threads(),
-                "hidden": PARAMS.hidden,
-                "noise_dim": PARAMS.noise_dim,
-                "batch_size": PARAMS.batch_size,
-                "lr": PARAMS.lr,
+                "hidden": params.hidden,
+                "noise_dim": params.noise_dim,
+                "batch_size": params.batch_size,
+                "lr": params.lr,
                 "seconds": args.seconds,
                 "torch": torch.__version__,
                 **figures,

@@ -26,8 +26,10 @@ def measure(steps: int, features: int, params: RunParams, seconds: float, device
     torch.manual_seed(0)
     spec = ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim, params.layers)
     G, D = Generator(spec).to(device), Discriminator(spec).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=BETAS)
-    opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS)
+    opt_g = torch.optim.Adam(
+        G.parameters(), lr=params.lr * params.g_factor, betas=BETAS[params.loss]
+    )
+    opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS[params.loss])
     X = torch.rand(params.batch_size * 20, steps, features, device=device) * 2 - 1
     y = torch.randint(0, N_CLASSES, (len(X),), device=device)
     train_epoch(G, D, opt_g, opt_d, X, y, params)

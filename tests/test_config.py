@@ -28,3 +28,16 @@ def test_unknown_run_parameter_is_named():
 def test_from_mapping_coerces_types():
     params = RunParams.from_mapping({"hidden": "64", "lr": "0.01"})
     assert params.hidden == 64 and params.lr == 0.01
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"model": ["rgan"], "aux_classifier": [True]}, "aux_classifier needs class labels"),
+        ({"loss": ["wgan_gp"], "dynamic_g_factor": [True]}, "use it with loss bce"),
+        ({"loss": ["hinge"]}, "unknown loss 'hinge'"),
+    ],
+)
+def test_impossible_combinations_are_named_before_any_run(grid, message):
+    with pytest.raises(ValueError, match=message):
+        run_table({}, grid)

@@ -12,9 +12,10 @@ from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
 from rgan.export import export_training
 from rgan.generate import generate_balanced
+from rgan.losses import step_bce
 from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import Discriminator, Generator, ModelSpec
-from rgan.train import step_bce, train_epoch, train_rcgan
+from rgan.train import train_epoch, train_rcgan
 
 
 def padded_dataset(n: int = 120) -> SequenceDataset:

@@ -13,7 +13,7 @@ from rgan.config import RunParams, TrainBudget
 from rgan.export import export_training
 from rgan.models import Discriminator, Generator, ModelSpec
 from rgan.plots import progress_gif
-from rgan.train import SNAPSHOT_PER_CLASS, DivergenceGuard, adjust_g_factor, train_rcgan
+from rgan.train import SNAPSHOT_PER_CLASS, adjust_g_factor, divergence, train_rcgan
 
 SPEC = ModelSpec(seq_len=6, n_features=3, n_classes=2, hidden=8, noise_dim=2)
 SHORT = TrainBudget(epochs=2, eval_every=1, checkpoint_every=1, eval_samples=100)
@@ -34,7 +34,7 @@ def test_model_options_change_the_networks(options, logits_shape):
     labels = torch.tensor([0, 1, 0, 1])
     fake = generator(generator.noise(4), labels)
     assert fake.shape == (4, 6, 3)
-    assert discriminator(fake, labels).shape == logits_shape
+    assert discriminator(fake, labels)[0].shape == logits_shape
     if options.get("cell") == "gru":
         assert isinstance(generator.rnn, torch.nn.GRU)
     if options.get("spectral_norm"):
@@ -56,6 +56,11 @@ def test_unbounded_data_get_a_linear_generator_output():
         {"bidirectional": True, "d_output": "last", "spectral_norm": True},
         {"label_noise": 0.1, "instance_noise": 0.05, "real_label": 1.0},
         {"amp": True},
+        {"conv": "1d", "spectral_norm": True},
+        {"conv": "2d"},
+        {"aux_classifier": True},
+        {"loss": "wgan_gp", "d_steps": 2},
+        {"model": "rgan", "layers": 2},
     ],
 )
 def test_stabilised_variants_train_and_log_gradient_norms(digits, tmp_path, options):
@@ -68,15 +73,20 @@ def test_stabilised_variants_train_and_log_gradient_norms(digits, tmp_path, opti
 
 
 def test_guard_names_each_kind_of_divergence():
-    guard = DivergenceGuard(
-        TrainBudget(max_grad_norm=100, loss_ratio_limits=(0.2, 5), loss_ratio_epochs=2)
-    )
+    budget = TrainBudget(max_grad_norm=100, loss_ratio_limits=(0.2, 5), loss_ratio_epochs=2)
     ok = {"d_loss": 1.0, "g_loss": 1.0, "d_grad_norm": 1.0, "g_grad_norm": 1.0}
-    assert guard(ok) == ""
-    assert "non-finite" in guard({**ok, "g_loss": float("nan")})
-    assert "gradient norm exploded (D 500" in guard({**ok, "d_grad_norm": 500.0})
-    assert guard({**ok, "g_loss": 9.0}) == ""  # one epoch outside the limits is tolerated
-    assert "loss ratio g/d = 9 outside [0.2, 5] for 2 epochs" in guard({**ok, "g_loss": 9.0})
+    assert divergence(ok, budget, "bce", 0) == ("", 0)
+    assert "non-finite" in divergence({**ok, "g_loss": float("nan")}, budget, "bce", 0)[0]
+    assert (
+        "gradient norm exploded (D 500"
+        in divergence({**ok, "d_grad_norm": 500.0}, budget, "bce", 0)[0]
+    )
+    # One epoch outside the limits is tolerated; the second in a row is divergence.
+    assert divergence({**ok, "g_loss": 9.0}, budget, "bce", 0) == ("", 1)
+    problem, strikes = divergence({**ok, "g_loss": 9.0}, budget, "bce", 1)
+    assert "loss ratio g/d = 9 outside [0.2, 5] for 2 epochs" in problem and strikes == 0
+    # WGAN losses change sign: their ratio is not checked.
+    assert divergence({**ok, "g_loss": -9.0}, budget, "wgan_gp", 1) == ("", 0)
 
 
 def test_divergence_rolls_back_with_lower_rates_then_stops_as_diverged(digits, tmp_path, caplog):
@@ -188,3 +198,56 @@ def test_dynamic_g_factor_is_logged_and_snapshots_make_a_gif(digits, tmp_path):
     progress_gif(result.snapshots, digits.n_classes, digits.meta, gif)
     with Image.open(gif) as image:
         assert image.n_frames == 2 and image.size == (6 * 8 * 6, 10 * 8 * 6)
+
+
+def test_loss_ratio_streak_survives_a_checkpoint(digits, tmp_path):
+    """Continuing a run that ended inside a loss-ratio streak diverges at the same epoch as
+    the run trained in one go: the streak is part of the checkpoint."""
+    params = RunParams(hidden=8, batch_size=128)
+    guard = {"loss_ratio_limits": (50.0, 100.0), "loss_ratio_epochs": 5, "max_rollbacks": 0}
+    short = TrainBudget(epochs=3, eval_every=1, checkpoint_every=1, eval_samples=100, **guard)
+    longer = TrainBudget(epochs=6, eval_every=1, checkpoint_every=1, eval_samples=100, **guard)
+    in_one_go = train_rcgan(digits, params, longer, tmp_path / "one", torch.device("cpu"))
+    first = train_rcgan(digits, params, short, tmp_path / "two", torch.device("cpu"))
+    continued = train_rcgan(digits, params, longer, tmp_path / "two", torch.device("cpu"))
+    assert first.status == "completed" and continued.resumed_from == 3
+    assert in_one_go.status == continued.status == "diverged"
+    assert in_one_go.epochs_run == continued.epochs_run == 4  # the 5th epoch was the last straw
+
+
+def test_tensorboard_event_files_hold_scalars_and_sample_grids(digits, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    budget = TrainBudget(
+        epochs=4, eval_every=2, checkpoint_every=2, eval_samples=100, snapshot_every=2
+    )
+    board = tmp_path / "board"
+    params = RunParams(hidden=8, batch_size=128)
+    train_rcgan(digits, params, budget, tmp_path / "ckpt", torch.device("cpu"), board)
+    events = EventAccumulator(str(board)).Reload()
+    tags = events.Tags()
+    assert {"loss/d_loss", "loss/g_loss", "grad_norm/d_grad_norm", "validation/val_mmd2"} <= set(
+        tags["scalars"]
+    )
+    assert [event.step for event in events.Scalars("loss/g_loss")] == [1, 2, 3, 4]
+    assert [event.step for event in events.Scalars("validation/val_mmd2")] == [2, 4]
+    assert [event.step for event in events.Images("samples")] == [2, 4]
+
+
+def test_unconditional_rgan_selects_by_mmd2_and_samples_unlabelled(digits, tmp_path, caplog):
+    caplog.set_level("INFO")
+    params = RunParams(model="rgan", hidden=8, batch_size=128)
+    budget = TrainBudget(
+        epochs=2, eval_every=1, checkpoint_every=1, eval_samples=100, select_by="tstr"
+    )
+    result = train_rcgan(digits, params, budget, tmp_path / "ckpt", torch.device("cpu"))
+    assert "select_by tstr needs labels: rgan selects by mmd2" in caplog.text
+    assert np.isnan(result.best_val_tstr)
+    outputs = training_outputs(tmp_path)
+    export_training(result, digits, params, {}, outputs)
+    out = tmp_path / "out.npz"
+    rgan_main(["sample", "--model", str(outputs.generator), "--n", "7", "-o", str(out)])
+    with np.load(out) as samples:
+        assert samples["X"].shape == (7, 8, 8) and set(samples["y"]) == {-1}
+    with pytest.raises(SystemExit, match="is an unconditional RGAN"):
+        rgan_main(["sample", "--model", str(outputs.generator), "--label", "1", "-o", str(out)])

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -100,6 +101,26 @@ def test_changed_training_parameter_reruns_training_onwards_only(finished, tmp_p
     config["run"]["hidden"] = 16  # a new run: a new path, trained from scratch
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     assert set(planned_jobs(workdir)) == {"all", "train", "generate", "evaluate", "aggregate"}
+
+
+def test_unconditional_convolutional_rgan_runs_through_the_dag(tmp_path):
+    """RGAN samples carry no labels: the CSV has TRTR and MMD² but no TSTR/TRTS; the 2-D
+    convolutions and TensorBoard files come from the config alone."""
+    config = {**TINY, "run": {**TINY["run"], "model": "rgan", "conv": "2d"}}
+    config["train"] = {**TINY["train"], "tensorboard": True, "snapshot_every": 2}
+    workdir = new_workdir(tmp_path / "rgan", config)
+    snakemake(workdir, "--cores", "2")
+    row = csv_of(workdir).iloc[0]
+    assert row["model"] == "rgan" and row["conv"] == "2d" and row["status"] == "completed"
+    for name in CLASSIFIERS:
+        assert row[f"trtr_{name}"] > 0.9
+        assert np.isnan(row[f"tstr_{name}"]) and np.isnan(row[f"trts_{name}"])
+    assert np.isfinite(row["mmd2"]) and np.isnan(row["best_val_tstr"])
+    samples = np.load(next((workdir / "results/synthetic").rglob("*.npz")))
+    assert set(samples["y"]) == {-1} and len(samples["y"]) == len(
+        np.load(workdir / "results/data/digits/prepared.npz")["y_train"]
+    )
+    assert list((workdir / "results/tensorboard/digits").rglob("events.out.tfevents.*"))
 
 
 def test_rerun_from_scratch_gives_the_same_csv(finished, tmp_path):

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from rgan.data.prepare import Scaler
+from rgan.data.sequences import UNLABELLED
 from rgan.io import save_npz
 from rgan.models import load_generator
 
@@ -16,6 +17,8 @@ from rgan.models import load_generator
 def sample(args: argparse.Namespace) -> None:
     generator, payload = load_generator(args.model)
     n_classes = generator.spec.n_classes
+    if args.label is not None and not generator.spec.conditional:
+        raise SystemExit(f"--label {args.label}: {args.model} is an unconditional RGAN")
     if args.label is not None and not 0 <= args.label < n_classes:
         raise SystemExit(f"--label {args.label}: the model knows labels 0..{n_classes - 1}")
     labels = (
@@ -25,6 +28,8 @@ def sample(args: argparse.Namespace) -> None:
     )
     noise_source = torch.Generator().manual_seed(args.seed)
     X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
+    if not generator.spec.conditional:
+        labels = np.full(args.n, UNLABELLED)
     if args.original_scale:
         X = Scaler(**payload["scaler"]).inverse(X)
     save_npz(
@@ -49,7 +54,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="map samples back to the data's original units (default: the model's scale)",
     )
-    sampler.add_argument("-o", "--output", required=True, help="an .npz file: X, y, class_names")
+    sampler.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help=f"an .npz file: X, y ({UNLABELLED} from an RGAN), class_names",
+    )
     args = parser.parse_args(argv)
     if args.command == "sample":
         sample(args)

@@ -17,6 +17,8 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
+MODELS = ("rcgan", "rgan")
+LOSSES = ("bce", "wgan_gp")
 COERCE = {"int": int, "float": float, "str": str, "bool": as_bool}
 
 
@@ -24,14 +26,17 @@ COERCE = {"int": int, "float": float, "str": str, "bool": as_bool}
 class RunParams:
     """Hyper-parameters of one training run; together they name the run's output folder."""
 
-    model: str = "rcgan"
+    model: str = "rcgan"  # rcgan (labels in) or rgan (unconditional)
     cell: str = "lstm"  # recurrent cell: lstm or gru
     hidden: int = 64
     layers: int = 1
     noise_dim: int = 8
     bidirectional: bool = False  # discriminator reads both ways
     d_output: str = "sequence"  # discriminator logit per step, or "last" step only
-    spectral_norm: bool = False  # on the discriminator's output layer
+    spectral_norm: bool = False  # on the discriminator's linear and convolutional layers
+    conv: str = "none"  # convolutions around the recurrent layers: none, 1d (time), 2d (image)
+    aux_classifier: bool = False  # discriminator also predicts the class (AC-GAN, rcgan only)
+    loss: str = "bce"  # bce (the RGAN paper) or wgan_gp (Wasserstein with gradient penalty)
     batch_size: int = 32
     lr: float = 1e-3
     lr_final: float = 1.0  # learning rates decay linearly to lr_final × their start by the end
@@ -44,6 +49,20 @@ class RunParams:
     ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none)
     amp: bool = False  # bfloat16 autocast (torch.amp) for the forward passes
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        choices = {"model": MODELS, "loss": LOSSES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}: expected {allowed}")
+        if self.aux_classifier and self.model != "rcgan":
+            raise ValueError("aux_classifier needs class labels: it works with model rcgan only")
+        if self.dynamic_g_factor and self.loss != "bce":
+            raise ValueError("dynamic_g_factor follows the BCE loss ratio: use it with loss bce")
+
+    @property
+    def conditional(self) -> bool:
+        return self.model == "rcgan"
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> RunParams:
@@ -72,6 +91,7 @@ class TrainBudget:
     max_grad_norm: float | None = 1e4  # a larger gradient norm counts as divergence
     loss_ratio_limits: tuple[float, float] | None = None  # allowed g_loss / d_loss
     loss_ratio_epochs: int = 10  # epochs outside the limits before it counts as divergence
+    tensorboard: bool = False  # also write TensorBoard event files
 
 
 def run_table(defaults: dict[str, Any], grid: dict[str, list]) -> pd.DataFrame:
@@ -86,4 +106,9 @@ def run_table(defaults: dict[str, Any], grid: dict[str, list]) -> pd.DataFrame:
         {**base, **dict(zip(keys, values, strict=True))}
         for values in itertools.product(*(grid[key] for key in keys))
     ]
+    for row in rows:  # an impossible combination stops the workflow before any job runs
+        try:
+            RunParams.from_mapping(row)
+        except ValueError as error:
+            raise ValueError(f"run {row}: {error}") from None
     return pd.DataFrame(rows, columns=names).drop_duplicates(ignore_index=True)

@@ -28,7 +28,8 @@ def evaluate_run(
     classifiers: list[str],
     seed: int,
 ) -> dict:
-    """Utility (TRTR/TSTR/TRTS per classifier) and MMD² with its real-vs-real floor."""
+    """Utility (TRTR/TSTR/TRTS per classifier; TRTR only for an RGAN's unlabelled samples) and
+    MMD² with its real-vs-real floor."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
@@ -36,9 +37,8 @@ def evaluate_run(
         )
     real_train = (data.X["train"], data.y["train"])
     real_test = (data.X["test"], data.y["test"])
-    metrics = utility_scores(
-        real_train, real_test, (synthetic.X, synthetic.y), classifiers, seed=seed
-    )
+    labelled = (synthetic.X, synthetic.y) if synthetic.labelled else None
+    metrics = utility_scores(real_train, real_test, labelled, classifiers, seed=seed)
     # One bandwidth from real data for both, so the synthetic score and its floor compare.
     bandwidth = median_bandwidth(data.X["train"], data.X["test"], seed=seed)
     metrics["mmd2"] = mmd2_unbiased(synthetic.X, data.X["test"], bandwidth)

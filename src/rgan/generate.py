@@ -1,4 +1,5 @@
-"""Labelled synthetic data from a trained generator, classes balanced."""
+"""Synthetic data from a trained generator: labelled with classes balanced (RCGAN), or
+unlabelled (RGAN)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import torch
 
 from rgan.data.prepare import PreparedData
-from rgan.data.sequences import SequenceDataset
+from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import load_generator
 
@@ -24,8 +25,9 @@ def generate_balanced(
     samples_per_class: int | None,
     seed: int,
 ) -> SequenceDataset:
-    """Sample `samples_per_class` per class, or as many as the training split when None. When
-    the data have masks, each sample takes the mask of a random training sample of its class."""
+    """Sample `samples_per_class` per class, or as many as the training split when None (an
+    RGAN draws as many, unlabelled). When the data have masks, each sample takes the mask of a
+    random training sample of its class."""
     generator, payload = load_generator(generator_path)
     n_classes = generator.spec.n_classes
     n_train = len(data.y["train"])
@@ -33,6 +35,8 @@ def generate_balanced(
     labels = balanced_labels(n_classes, total)
     noise_source = torch.Generator().manual_seed(seed)
     X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
+    if not generator.spec.conditional:
+        labels = np.full(total, UNLABELLED)
     masks = None
     if data.mask is not None:
         masks = sample_masks(labels, data.mask["train"], data.y["train"], seed)

@@ -22,11 +22,14 @@ def apply_mask(X: np.ndarray, mask: np.ndarray, fill: np.ndarray) -> np.ndarray:
 def sample_masks(
     labels: np.ndarray, pool: np.ndarray, pool_labels: np.ndarray, seed: int
 ) -> np.ndarray:
-    """One mask per label, drawn with a fixed seed from the pool's masks of that class."""
+    """One mask per label, drawn with a fixed seed from the pool's masks of that class (from
+    the whole pool for labels the pool does not have, such as UNLABELLED)."""
     rng = np.random.default_rng(seed)
     masks = np.empty((len(labels), *pool.shape[1:]), dtype=np.float32)
     for label in np.unique(labels):
         members = np.flatnonzero(pool_labels == label)
+        if len(members) == 0:
+            members = np.arange(len(pool))
         wanted = np.flatnonzero(labels == label)
         masks[wanted] = pool[rng.choice(members, size=len(wanted))]
     return masks

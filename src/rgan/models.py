@@ -1,5 +1,6 @@
-"""The RCGAN of Esteban, Hyland & Rätsch (2017): recurrent generator and discriminator, both
-conditioned on the class label at every time step."""
+"""The recurrent GANs of Esteban, Hyland & Rätsch (2017): RGAN (unconditional) and RCGAN (the
+class label fed to both networks at every time step), with optional convolutional front- and
+back-ends and an auxiliary-classifier head on the discriminator."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from torch.nn.utils.parametrizations import spectral_norm
 from rgan.checkpoint import atomic_torch_save
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+CONVS = ("none", "1d", "2d")
+CONV2D_CHANNELS = 8  # feature maps of the 2-D convolutions over (steps, features)
+KERNEL = 3
 
 
 @dataclass(frozen=True)
@@ -30,18 +34,34 @@ class ModelSpec:
     cell: str = "lstm"  # recurrent cell of both networks: lstm or gru
     bidirectional: bool = False  # discriminator reads the sequence both ways
     d_output: str = "sequence"  # a logit per step ("return sequences") or one from the last
-    spectral_norm: bool = False  # spectral normalisation of the discriminator's output layer
+    spectral_norm: bool = False  # spectral normalisation of the discriminator's layers
+    conditional: bool = True  # RCGAN: labels in; RGAN: no labels
+    conv: str = "none"  # convolutions around the recurrent layers: none, 1d (time), 2d (image)
+    aux_classifier: bool = False  # discriminator also predicts the class (RCGAN only)
+
+    def __post_init__(self) -> None:
+        choices = {"cell": tuple(CELLS), "d_output": ("sequence", "last"), "conv": CONVS}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}: expected {allowed}")
+        if self.aux_classifier and not self.conditional:
+            raise ValueError("aux_classifier needs class labels: use model rcgan")
+
+    @property
+    def label_width(self) -> int:
+        """Width of the one-hot label appended to every step (0 for RGAN)."""
+        return self.n_classes if self.conditional else 0
 
 
-def label_steps(labels: torch.Tensor, n_classes: int, steps: int) -> torch.Tensor:
-    """One-hot labels repeated at every step: (batch,) -> (batch, steps, n_classes)."""
-    one_hot = F.one_hot(labels, n_classes).to(torch.float32)
-    return one_hot.unsqueeze(1).expand(-1, steps, -1)
+def with_labels(x: torch.Tensor, labels: torch.Tensor | None, spec: ModelSpec) -> torch.Tensor:
+    """Append the one-hot label at every step (RCGAN); RGAN's inputs pass unchanged."""
+    if not spec.conditional:
+        return x
+    one_hot = F.one_hot(labels, spec.n_classes).to(x.dtype)
+    return torch.cat([x, one_hot.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
 
 
 def recurrent(spec: ModelSpec, inputs: int, bidirectional: bool = False) -> nn.Module:
-    if spec.cell not in CELLS:
-        raise ValueError(f"unknown cell {spec.cell!r}: expected one of {sorted(CELLS)}")
     return CELLS[spec.cell](
         inputs,
         spec.hidden,
@@ -51,40 +71,94 @@ def recurrent(spec: ModelSpec, inputs: int, bidirectional: bool = False) -> nn.M
     )
 
 
+class TimeConv(nn.Module):
+    """A 1-D convolution over time on (batch, steps, channels) sequences, length kept."""
+
+    def __init__(self, inputs: int, outputs: int):
+        super().__init__()
+        self.conv = nn.Conv1d(inputs, outputs, KERNEL, padding=KERNEL // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.transpose(1, 2)).transpose(1, 2)
+
+
+class ImageConv(nn.Module):
+    """A 2-D convolution over (steps, features) as image rows and columns: (batch, steps,
+    channels_in × features) → (batch, steps, channels_out × features)."""
+
+    def __init__(self, channels_in: int, channels_out: int, features: int):
+        super().__init__()
+        self.channels_in, self.features = channels_in, features
+        self.conv = nn.Conv2d(channels_in, channels_out, KERNEL, padding=KERNEL // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, steps, _ = x.shape
+        images = x.reshape(batch, steps, self.channels_in, self.features).permute(0, 2, 1, 3)
+        out = self.conv(images)
+        return out.permute(0, 2, 1, 3).reshape(batch, steps, -1)
+
+
+def generator_head(spec: ModelSpec) -> nn.Module:
+    """From the recurrent states to one value per feature and step."""
+    if spec.conv == "1d":
+        return TimeConv(spec.hidden, spec.n_features)
+    if spec.conv == "2d":
+        return nn.Sequential(
+            nn.Linear(spec.hidden, CONV2D_CHANNELS * spec.n_features),
+            nn.LeakyReLU(0.2),
+            ImageConv(CONV2D_CHANNELS, 1, spec.n_features),
+        )
+    return nn.Linear(spec.hidden, spec.n_features)
+
+
+def discriminator_front(spec: ModelSpec) -> tuple[nn.Module, int]:
+    """Convolutions applied to D's input before the recurrent layers, and their output width."""
+    normalise = spectral_norm if spec.spectral_norm else (lambda layer: layer)
+    if spec.conv == "1d":
+        front = TimeConv(spec.n_features, spec.hidden)
+        front.conv = normalise(front.conv)
+        return nn.Sequential(front, nn.LeakyReLU(0.2)), spec.hidden
+    if spec.conv == "2d":
+        front = ImageConv(1, CONV2D_CHANNELS, spec.n_features)
+        front.conv = normalise(front.conv)
+        return nn.Sequential(front, nn.LeakyReLU(0.2)), CONV2D_CHANNELS * spec.n_features
+    return nn.Identity(), spec.n_features
+
+
 class Generator(nn.Module):
-    """Recurrent net fed per-step noise concatenated with the one-hot label; one value per
+    """Recurrent net fed per-step noise (and the one-hot label for RCGAN); one value per
     feature and step, squashed to [-1, 1] by tanh when the data are bounded."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
         self.spec = spec
-        self.rnn = recurrent(spec, spec.noise_dim + spec.n_classes)
-        self.head = nn.Linear(spec.hidden, spec.n_features)
+        self.rnn = recurrent(spec, spec.noise_dim + spec.label_width)
+        self.head = generator_head(spec)
 
-    def forward(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        steps = noise.shape[1]
-        inputs = torch.cat([noise, label_steps(labels, self.spec.n_classes, steps)], dim=-1)
-        hidden, _ = self.rnn(inputs)
+    def forward(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        hidden, _ = self.rnn(with_labels(noise, labels, self.spec))
         out = self.head(hidden)
         return torch.tanh(out) if self.spec.bounded else out
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
     def noise(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        device = self.head.weight.device
         shape = (batch, self.spec.seq_len, self.spec.noise_dim)
         if generator is None:
-            return torch.randn(shape, device=device)
-        return torch.randn(shape, generator=generator, device=generator.device).to(device)
+            return torch.randn(shape, device=self.device)
+        return torch.randn(shape, generator=generator, device=generator.device).to(self.device)
 
     @torch.no_grad()
     def sample(
         self, labels: torch.Tensor, generator: torch.Generator | None = None, batch: int = 4096
     ) -> torch.Tensor:
-        """Sequences for the given labels (in evaluation mode, without gradients)."""
+        """One sequence per entry of `labels` (ignored by RGAN), in evaluation mode."""
         was_training = self.training
         self.eval()
-        device = self.head.weight.device
         parts = [
-            self(self.noise(len(chunk), generator), chunk.to(device)).cpu()
+            self(self.noise(len(chunk), generator), chunk.to(self.device)).cpu()
             for chunk in labels.split(batch)
         ]
         self.train(was_training)
@@ -92,25 +166,32 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """Recurrent net fed the sequence with the one-hot label at every step; one logit per step
-    (d_output "sequence", averaged in the loss as in the RGAN paper) or one per sequence from
-    the last step ("last")."""
+    """Recurrent net fed the sequence (with the one-hot label at every step for RCGAN); one
+    logit per step (d_output "sequence", averaged in the loss as in the RGAN paper) or one per
+    sequence from the last step ("last"). With `aux_classifier`, also class logits (AC-GAN)
+    from the steps' mean state."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
-        if spec.d_output not in ("sequence", "last"):
-            raise ValueError(f"unknown d_output {spec.d_output!r}: expected sequence or last")
         self.spec = spec
-        self.rnn = recurrent(spec, spec.n_features + spec.n_classes, spec.bidirectional)
-        head = nn.Linear(spec.hidden * (2 if spec.bidirectional else 1), 1)
-        self.head = spectral_norm(head) if spec.spectral_norm else head
+        self.front, width = discriminator_front(spec)
+        self.rnn = recurrent(spec, width + spec.label_width, spec.bidirectional)
+        normalise = spectral_norm if spec.spectral_norm else (lambda layer: layer)
+        states = spec.hidden * (2 if spec.bidirectional else 1)
+        self.head = normalise(nn.Linear(states, 1))
+        self.classifier = (
+            normalise(nn.Linear(states, spec.n_classes)) if spec.aux_classifier else None
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        inputs = torch.cat([x, label_steps(labels, self.spec.n_classes, x.shape[1])], dim=-1)
-        hidden, _ = self.rnn(inputs)
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(realness logits of shape (batch, steps) or (batch, 1), class logits or None)."""
+        hidden, _ = self.rnn(with_labels(self.front(x), labels, self.spec))
+        class_logits = None if self.classifier is None else self.classifier(hidden.mean(dim=1))
         if self.spec.d_output == "last":
             hidden = hidden[:, -1:]
-        return self.head(hidden).squeeze(-1)
+        return self.head(hidden).squeeze(-1), class_logits
 
 
 def save_generator(path: str | os.PathLike, generator: Generator, extra: dict) -> None:

@@ -44,8 +44,8 @@ def class_grid(
     meta: dict,
     per_class: int = 10,
 ) -> None:
-    """One row per class, `per_class` sequences each, as images: image data as the images they
-    are; time series with time on x and features on y."""
+    """One row per class (one row for unlabelled samples), `per_class` sequences each, as
+    images: image data as the images they are; time series with time on x and features on y."""
     X, (low, high) = as_pictures(X, meta)
     classes = np.unique(y)
     fig, axes = plt.subplots(
@@ -61,7 +61,8 @@ def class_grid(
             ax.set_yticks([])
             if column < len(members):
                 ax.imshow(X[members[column]], cmap="gray", vmin=low, vmax=high, aspect="auto")
-        row[0].set_ylabel(class_names[label][:16], rotation=0, ha="right", va="center")
+        name = class_names[label][:16] if label >= 0 else "unlabelled"
+        row[0].set_ylabel(name, rotation=0, ha="right", va="center")
     fig.suptitle(title, fontsize=9)
     save_figure(fig, path)
 
@@ -89,6 +90,19 @@ def to_pixels(X: np.ndarray, meta: dict) -> np.ndarray:
     return (np.clip((pictures - low) / (high - low), 0, 1) * 255).astype(np.uint8)
 
 
+def snapshot_grid(samples: np.ndarray, n_classes: int, meta: dict, cell_pixels: int = 48):
+    """Samples of one snapshot (one row per class) as one 8-bit picture."""
+    pictures = to_pixels(samples, meta)
+    per_class = len(pictures) // n_classes
+    height, width = pictures.shape[1:]
+    scale = max(1, cell_pixels // max(height, width))
+    rows = [
+        np.concatenate(list(pictures[c * per_class : (c + 1) * per_class]), axis=1)
+        for c in range(n_classes)
+    ]
+    return np.concatenate(rows, axis=0).repeat(scale, axis=0).repeat(scale, axis=1)
+
+
 def progress_gif(
     snapshots: list[tuple[int, np.ndarray]],
     n_classes: int,
@@ -97,18 +111,10 @@ def progress_gif(
     cell_pixels: int = 48,
 ) -> None:
     """One frame per snapshot (samples of fixed noise, one row per class) as an animated GIF."""
-    frames = []
-    for _, samples in snapshots:
-        pictures = to_pixels(samples, meta)
-        per_class = len(pictures) // n_classes
-        height, width = pictures.shape[1:]
-        scale = max(1, cell_pixels // max(height, width))
-        rows = [
-            np.concatenate(list(pictures[c * per_class : (c + 1) * per_class]), axis=1)
-            for c in range(n_classes)
-        ]
-        grid = np.concatenate(rows, axis=0).repeat(scale, axis=0).repeat(scale, axis=1)
-        frames.append(Image.fromarray(grid, mode="L"))
+    frames = [
+        Image.fromarray(snapshot_grid(samples, n_classes, meta, cell_pixels), mode="L")
+        for _, samples in snapshots
+    ]
     if not frames:
         frames = [Image.new("L", (cell_pixels, cell_pixels))]
     with atomic_path(path) as tmp:

@@ -1,6 +1,6 @@
-"""The RCGAN training loop: Adam for both players, label smoothing and noise, validation MMD²
-every few epochs with the best generator kept, early stopping, divergence guards that roll back
-to the last good checkpoint, and a checkpoint to resume from after a kill."""
+"""The RGAN/RCGAN training loop: Adam for both players, label smoothing and noise, validation
+MMD² (and TSTR) every few epochs with the best generator kept, early stopping, divergence guards
+that roll back to the last good checkpoint, and a checkpoint to resume from after a kill."""
 
 from __future__ import annotations
 
@@ -15,12 +15,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from rgan import plots
+from rgan.board import TrainingBoard
 from rgan.checkpoint import load_state, rng_state, save_state, set_rng_state
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import estimate_training_bytes
+from rgan.losses import (
+    GP_WEIGHT,
+    class_loss,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+)
 from rgan.masks import apply_mask, missing_fill
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
 from rgan.metrics.utility import accuracy
@@ -28,7 +36,7 @@ from rgan.models import Discriminator, Generator, ModelSpec
 
 logger = logging.getLogger(__name__)
 
-BETAS = (0.5, 0.999)
+BETAS = {"bce": (0.5, 0.999), "wgan_gp": (0.0, 0.9)}  # Adam's betas per loss
 HISTORY_COLUMNS = (
     "epoch",
     "d_loss",
@@ -89,7 +97,23 @@ def model_spec(data: PreparedData, params: RunParams) -> ModelSpec:
         bidirectional=params.bidirectional,
         d_output=params.d_output,
         spectral_norm=params.spectral_norm,
+        conditional=params.conditional,
+        conv=params.conv,
+        aux_classifier=params.aux_classifier,
     )
+
+
+def to_device(array: np.ndarray, device: torch.device, dtype=None) -> torch.Tensor:
+    """A tensor on `device`, copied from pinned host memory when it goes to a GPU."""
+    tensor = torch.as_tensor(array, dtype=dtype)
+    if device.type == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
+
+
+def selection_rule(budget: TrainBudget, params: RunParams) -> str:
+    """The budget's select_by; an unconditional RGAN has no labels for TSTR, so MMD²."""
+    return budget.select_by if params.conditional else "mmd2"
 
 
 class Validator:
@@ -172,16 +196,6 @@ def grad_norm(module: torch.nn.Module) -> torch.Tensor:
     return torch.nn.utils.clip_grad_norm_(module.parameters(), float("inf"))
 
 
-def step_bce(
-    logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
-) -> torch.Tensor:
-    """Binary cross-entropy averaged over steps, counting only steps with weight 1 if given."""
-    losses = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-    if weight is None or logits.shape[1] != weight.shape[1]:
-        return losses.mean()
-    return (losses * weight).sum() / weight.sum().clamp(min=1.0)
-
-
 def train_epoch(
     G: Generator,
     D: Discriminator,
@@ -195,7 +209,8 @@ def train_epoch(
 ) -> dict[str, float]:
     """One pass over the shuffled training set: mean losses and gradient norms of both nets.
     With `masks`, D sees real and generated values only where the real batch was observed
-    (generated sequences take the real batch's masks), and per-step losses skip empty steps."""
+    (generated sequences take the real batch's masks), and per-step losses skip empty steps.
+    RGAN's networks ignore the labels."""
     order = torch.randperm(len(X)).to(X.device)
     real_targets = torch.full((len(X),), params.real_label, device=X.device)
     if params.label_noise > 0:
@@ -222,20 +237,25 @@ def train_epoch(
         for _ in range(params.d_steps):
             with autocast:
                 fake = G(G.noise(len(batch)), labels)
-                real_logits = D(noisy(hide(real)), labels).float()
-                fake_logits = D(noisy(hide(fake.detach())), labels).float()
-            target = real_targets[batch].unsqueeze(-1).expand_as(real_logits)
-            d_loss = step_bce(real_logits, target, weight) + step_bce(
-                fake_logits, torch.zeros_like(fake_logits), weight
+                real_logits, real_classes = D(noisy(hide(real)), labels)
+                fake_logits, _ = D(noisy(hide(fake.detach())), labels)
+            d_loss = discriminator_loss(
+                params.loss, real_logits.float(), fake_logits.float(), real_targets[batch], weight
             )
+            # AC-GAN: D learns the classes from real data only, G is rewarded for its fakes'.
+            d_loss = d_loss + class_loss(real_classes, labels)
+            if params.loss == "wgan_gp":
+                penalty = gradient_penalty(D, hide(real), hide(fake.detach()), labels)
+                d_loss = d_loss + GP_WEIGHT * penalty
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             d_norm = grad_norm(D)
             opt_d.step()
 
         with autocast:
-            fooled_logits = D(noisy(hide(fake)), labels).float()
-        g_loss = step_bce(fooled_logits, torch.ones_like(fooled_logits), weight)
+            fooled_logits, fooled_classes = D(noisy(hide(fake)), labels)
+        g_loss = generator_loss(params.loss, fooled_logits.float(), weight)
+        g_loss = g_loss + class_loss(fooled_classes, labels)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         g_norm = grad_norm(G)
@@ -247,34 +267,32 @@ def train_epoch(
     return {"d_loss": d_loss, "g_loss": g_loss, "d_grad_norm": d_norm, "g_grad_norm": g_norm}
 
 
-class DivergenceGuard:
-    """Says why an epoch's statistics look like divergence, or nothing."""
-
-    def __init__(self, budget: TrainBudget):
-        self.budget = budget
-        self.strikes = 0
-
-    def __call__(self, stats: dict[str, float]) -> str:
-        values = [stats["d_loss"], stats["g_loss"], stats["d_grad_norm"], stats["g_grad_norm"]]
-        if not all(math.isfinite(value) for value in values):
-            return f"non-finite loss or gradient ({stats})"
-        limit = self.budget.max_grad_norm
-        if limit is not None and max(stats["d_grad_norm"], stats["g_grad_norm"]) > limit:
-            return (
-                f"gradient norm exploded (D {stats['d_grad_norm']:.3g}, "
-                f"G {stats['g_grad_norm']:.3g} > {limit:g})"
-            )
-        if self.budget.loss_ratio_limits is not None:
-            low, high = self.budget.loss_ratio_limits
-            ratio = stats["g_loss"] / max(stats["d_loss"], 1e-12)
-            self.strikes = self.strikes + 1 if not low <= ratio <= high else 0
-            if self.strikes >= self.budget.loss_ratio_epochs:
-                self.strikes = 0
-                return (
-                    f"loss ratio g/d = {ratio:.3g} outside [{low:g}, {high:g}] for "
-                    f"{self.budget.loss_ratio_epochs} epochs"
-                )
-        return ""
+def divergence(
+    stats: dict[str, float], budget: TrainBudget, loss: str, strikes: int
+) -> tuple[str, int]:
+    """Why an epoch's statistics look like divergence (or ""), and the updated count of
+    consecutive epochs with the loss ratio outside its limits (BCE only: WGAN losses change
+    sign, so their ratio means nothing)."""
+    values = [stats["d_loss"], stats["g_loss"], stats["d_grad_norm"], stats["g_grad_norm"]]
+    if not all(math.isfinite(value) for value in values):
+        return f"non-finite loss or gradient ({stats})", strikes
+    limit = budget.max_grad_norm
+    if limit is not None and max(stats["d_grad_norm"], stats["g_grad_norm"]) > limit:
+        return (
+            f"gradient norm exploded (D {stats['d_grad_norm']:.3g}, "
+            f"G {stats['g_grad_norm']:.3g} > {limit:g})"
+        ), strikes
+    if budget.loss_ratio_limits is None or loss != "bce":
+        return "", 0
+    low, high = budget.loss_ratio_limits
+    ratio = stats["g_loss"] / max(stats["d_loss"], 1e-12)
+    strikes = strikes + 1 if not low <= ratio <= high else 0
+    if strikes >= budget.loss_ratio_epochs:
+        return (
+            f"loss ratio g/d = {ratio:.3g} outside [{low:g}, {high:g}] for "
+            f"{budget.loss_ratio_epochs} epochs"
+        ), 0
+    return "", strikes
 
 
 def train_rcgan(
@@ -283,6 +301,7 @@ def train_rcgan(
     budget: TrainBudget,
     checkpoint_dir: str | Path,
     device: torch.device,
+    tensorboard_dir: str | Path | None = None,
 ) -> TrainResult:
     """Train (or resume) one run; the returned generator holds the best validation weights."""
     if params.batch_size > len(data.y["train"]):
@@ -292,17 +311,18 @@ def train_rcgan(
     spec = model_spec(data, params)
     seed_everything(params.seed)
     G, D = Generator(spec).to(device), Discriminator(spec).to(device)
-    opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS)
-    opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=BETAS)
-    X = torch.as_tensor(data.X["train"], device=device)
+    betas = BETAS[params.loss]
+    opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=betas)
+    opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=betas)
+    X = to_device(data.X["train"], device)
     masks = None
     if data.mask is not None:
-        masks = torch.as_tensor(data.mask["train"], dtype=torch.float32, device=device)
-    y = torch.as_tensor(data.y["train"], device=device)
+        masks = to_device(data.mask["train"], device, dtype=torch.float32)
+    y = to_device(data.y["train"], device)
     G_average = copy.deepcopy(G) if params.ema > 0 else None
     exported = G_average if G_average is not None else G  # what is validated and exported
-    validator = Validator(data, budget.eval_samples, params.seed, budget.select_by == "tstr")
-    guard = DivergenceGuard(budget)
+    select_by = selection_rule(budget, params)
+    validator = Validator(data, budget.eval_samples, params.seed, select_by == "tstr")
 
     identity = {
         "params": asdict(params),
@@ -319,6 +339,7 @@ def train_rcgan(
         "evals_since_best": 0,
         "g_factor": params.g_factor,
         "snapshots": [],
+        "loss_ratio_strikes": 0,
     }
     rollbacks, lr_scale = 0, 1.0
 
@@ -371,6 +392,9 @@ def train_rcgan(
             )
         save_state(checkpoint_dir, snapshot())  # epoch 0: a rollback target from the start
     resumed_from = progress["epoch"]
+    if select_by != budget.select_by:
+        logger.info("select_by %s needs labels: %s selects by mmd2", budget.select_by, params.model)
+    board = TrainingBoard(tensorboard_dir, resumed_from) if tensorboard_dir else None
 
     logger.info(
         "training %s on %d sequences (%d steps × %d features, %d classes) on %s, epochs %d → %d",
@@ -389,7 +413,9 @@ def train_rcgan(
         started = time.perf_counter()
         set_lr_scale(lr_scale)
         stats = train_epoch(G, D, opt_g, opt_d, X, y, params, G_average, masks)
-        problem = guard(stats)
+        problem, progress["loss_ratio_strikes"] = divergence(
+            stats, budget, params.loss, progress["loss_ratio_strikes"]
+        )
         if problem:
             if rollbacks >= budget.max_rollbacks:
                 status, reason = "diverged", f"{problem} after {rollbacks} rollbacks"
@@ -418,13 +444,16 @@ def train_rcgan(
         if params.dynamic_g_factor:
             progress["g_factor"] = adjust_g_factor(progress["g_factor"], stats)
         if budget.snapshot_every and epoch % budget.snapshot_every == 0:
-            progress["snapshots"].append((epoch, snapshot_samples(exported, data.n_classes)))
+            samples = snapshot_samples(exported, data.n_classes)
+            progress["snapshots"].append((epoch, samples))
+            if board is not None:
+                board.samples(epoch, plots.snapshot_grid(samples, data.n_classes, data.meta))
         row.update(val_mmd2=math.nan, val_tstr=math.nan)
         if epoch % budget.eval_every == 0 or epoch == budget.epochs:
             scores = validator(exported)
             row.update(scores)
-            best_key = selection_key(progress["best"][1], budget.select_by)
-            if selection_key(scores, budget.select_by) > best_key:
+            best_key = selection_key(progress["best"][1], select_by)
+            if selection_key(scores, select_by) > best_key:
                 progress["best"] = (epoch, scores, copy.deepcopy(exported.state_dict()))
                 progress["evals_since_best"] = 0
             else:
@@ -447,18 +476,23 @@ def train_rcgan(
             )
         row["seconds"] = progress["seconds"]
         progress["history"].append(row)
+        if board is not None:
+            board.epoch(row)
         patience = budget.patience
         if patience is not None and progress["evals_since_best"] >= patience:
             status = "stopped"
-            reason = f"no better validation {budget.select_by} in {patience} evaluations"
+            reason = f"no better validation {select_by} in {patience} evaluations"
             logger.info("epoch %d: early stopping: %s", epoch, reason)
             save_state(checkpoint_dir, snapshot())
             break
         # Epochs inside a loss-ratio streak are suspect: no checkpoint, so a rollback goes
         # back to before the streak.
-        if (epoch % budget.checkpoint_every == 0 and guard.strikes == 0) or epoch == budget.epochs:
+        streak = progress["loss_ratio_strikes"] > 0
+        if (epoch % budget.checkpoint_every == 0 and not streak) or epoch == budget.epochs:
             save_state(checkpoint_dir, snapshot())
 
+    if board is not None:
+        board.close()
     best_epoch, best_scores, best_weights = progress["best"]
     G.load_state_dict(best_weights)
     logger.info(

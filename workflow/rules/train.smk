@@ -36,5 +36,7 @@ rule train:
         allow_cpu_fallback=config["train"]["allow_cpu_fallback"],
         # Not an output: Snakemake must not delete it when a job fails, so a rerun resumes.
         checkpoint_dir=lambda wildcards: f"results/checkpoints/{wildcards.dataset}/{wildcards.run}",
+        # Written only with train.tensorboard: true (`tensorboard --logdir results/tensorboard`).
+        tensorboard_dir=lambda wildcards: f"results/tensorboard/{wildcards.dataset}/{wildcards.run}",
     script:
         "../scripts/train.py"

@@ -10,6 +10,8 @@ import numpy as np
 
 from rgan.io import load_npz, save_npz
 
+UNLABELLED = -1  # the label of every sample drawn from an unconditional RGAN
+
 
 @dataclass
 class RawData:
@@ -25,8 +27,9 @@ class RawData:
 
 @dataclass
 class SequenceDataset:
-    """X: (samples, steps, features) float32; y: (samples,) int64 class ids; class_names per
-    id; mask: optional (samples, steps, features), 1 = observed, 0 = missing or padding."""
+    """X: (samples, steps, features) float32; y: (samples,) int64 class ids, or all UNLABELLED;
+    class_names per id; mask: optional (samples, steps, features), 1 = observed, 0 = missing or
+    padding."""
 
     X: np.ndarray
     y: np.ndarray
@@ -40,10 +43,17 @@ class SequenceDataset:
             raise ValueError(f"X must have shape (samples, steps, features), got {self.X.shape}")
         if self.y.shape != (len(self.X),):
             raise ValueError(f"y must have shape ({len(self.X)},), got {self.y.shape}")
-        if len(self.y) and (self.y.min() < 0 or self.y.max() >= len(self.class_names)):
-            raise ValueError(f"labels must lie in 0..{len(self.class_names) - 1}")
+        out_of_range = len(self.y) and (self.y.min() < 0 or self.y.max() >= len(self.class_names))
+        if self.labelled and out_of_range:
+            raise ValueError(
+                f"labels must lie in 0..{len(self.class_names) - 1} (or all be {UNLABELLED})"
+            )
         if self.mask is not None and self.mask.shape != self.X.shape:
             raise ValueError(f"mask has shape {self.mask.shape}, X {self.X.shape}")
+
+    @property
+    def labelled(self) -> bool:
+        return not (len(self.y) and (self.y == UNLABELLED).all())
 
     def save(self, path: str | os.PathLike) -> None:
         arrays = {

@@ -39,17 +39,21 @@ def accuracy(
 def utility_scores(
     real_train: tuple[np.ndarray, np.ndarray],
     real_test: tuple[np.ndarray, np.ndarray],
-    synthetic: tuple[np.ndarray, np.ndarray],
+    synthetic: tuple[np.ndarray, np.ndarray] | None,
     classifiers: list[str],
     seed: int = 0,
 ) -> dict[str, float]:
-    """trtr_, tstr_, trts_ accuracy and tstr_trtr_ratio_ for each classifier."""
+    """trtr_, tstr_, trts_ accuracy and tstr_trtr_ratio_ for each classifier; without labelled
+    synthetic data (an RGAN's) only TRTR, the others NaN."""
+    nan = float("nan")
     scores: dict[str, float] = {}
     for name in classifiers:
         trtr = accuracy(name, real_train, real_test, seed)
-        tstr = accuracy(name, synthetic, real_test, seed)
+        tstr = nan if synthetic is None else accuracy(name, synthetic, real_test, seed)
         scores[f"trtr_{name}"] = trtr
         scores[f"tstr_{name}"] = tstr
-        scores[f"trts_{name}"] = accuracy(name, real_train, synthetic, seed)
-        scores[f"tstr_trtr_ratio_{name}"] = tstr / trtr if trtr > 0 else float("nan")
+        scores[f"trts_{name}"] = (
+            nan if synthetic is None else accuracy(name, real_train, synthetic, seed)
+        )
+        scores[f"tstr_trtr_ratio_{name}"] = tstr / trtr if trtr > 0 else nan
     return scores
