@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint report install clean
+.PHONY: run test lint report install browser clean
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -15,8 +16,15 @@ run: $(STAMP)
 report: $(STAMP)
 	$(BIN)/snakemake --report report.html
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+# The report test opens report.html in headless Chromium: Debian's package, installed once.
+browser:
+	@command -v chromium > /dev/null || { \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+			-y -qq --no-install-recommends chromium > /tmp/rgan-apt.log 2>&1 \
+		|| { tail -n 20 /tmp/rgan-apt.log; exit 1; }; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

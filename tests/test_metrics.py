@@ -1,7 +1,14 @@
 import numpy as np
+import pytest
 
-from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
-from rgan.metrics.utility import utility_scores
+from rgan.metrics.fidelity import (
+    median_bandwidth,
+    mmd2_unbiased,
+    permutation_mmd_test,
+    select_bandwidth,
+)
+from rgan.metrics.privacy import membership_inference, three_sample_test
+from rgan.metrics.utility import channels_first, utility_scores
 
 
 def test_mmd2_is_near_zero_for_one_distribution_and_positive_for_a_shift():
@@ -23,19 +30,95 @@ def test_mmd2_of_a_sample_with_itself_split_in_two_is_unbiased():
     assert min(values) < 0  # the unbiased estimate can go negative; a biased one cannot
 
 
+def test_permutation_test_agrees_with_mmd2_and_rejects_only_a_real_difference():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(150, 4, 3)), rng.normal(size=(120, 4, 3))
+    shifted = rng.normal(loc=0.3, size=(120, 4, 3))
+    bandwidth = median_bandwidth(a, b)
+    observed, p_same = permutation_mmd_test(a, b, bandwidth, permutations=200)
+    assert observed == pytest.approx(mmd2_unbiased(a, b, bandwidth))
+    assert p_same > 0.05
+    _, p_shifted = permutation_mmd_test(a, shifted, bandwidth, permutations=200)
+    assert p_shifted == pytest.approx(1 / 201)  # no permutation reaches the observed MMD²
+
+
+def test_bandwidth_selection_prefers_the_scale_that_sees_a_fine_difference():
+    """Two samples that differ only in a small region of a wide distribution: a bandwidth
+    narrower than the median heuristic has more power there."""
+    rng = np.random.default_rng(3)
+    wide = rng.normal(scale=5.0, size=(300, 2))
+    bumped = wide.copy()
+    bumped[:60] = rng.normal(scale=0.2, size=(60, 2))
+    bandwidth, median = select_bandwidth(wide, bumped)
+    assert bandwidth < median
+
+
+def test_membership_inference_and_memorisation_catch_copies_but_not_fresh_samples():
+    rng = np.random.default_rng(4)
+    train, held_out = rng.normal(size=(300, 6, 4)), rng.normal(size=(300, 6, 4))
+    fresh = rng.normal(size=(300, 6, 4))
+    copies = train + rng.normal(scale=0.05, size=train.shape)
+    bandwidth = median_bandwidth(train, held_out)
+    assert abs(membership_inference(fresh, train, held_out)["auc"] - 0.5) < 0.1
+    _, p_fresh = three_sample_test(fresh, train, held_out, bandwidth, permutations=100)
+    assert p_fresh > 0.05
+    attack = membership_inference(copies, train, held_out)
+    assert attack["auc"] > 0.95 and attack["members"].mean() < attack["non_members"].mean()
+    difference, p_copies = three_sample_test(copies, train, held_out, bandwidth, permutations=100)
+    assert difference < 0 and p_copies == pytest.approx(1 / 101)
+
+
+def separable(rng, n, classes=2, shift=2.0):
+    y = rng.integers(0, classes, n)
+    return rng.normal(size=(n, 10, 2)) + shift * y[:, None, None], y
+
+
 def test_utility_scores_reward_faithful_synthetic_data_and_punish_shuffled_labels():
     rng = np.random.default_rng(0)
-
-    def sample(n):
-        y = rng.integers(0, 2, n)
-        return rng.normal(size=(n, 3, 2)) + 2.0 * y[:, None, None], y
-
-    real_train, real_test, synthetic = sample(200), sample(200), sample(200)
-    good = utility_scores(real_train, real_test, synthetic, ["logistic_regression"])
-    assert good["trtr_logistic_regression"] > 0.95
-    assert good["tstr_logistic_regression"] > 0.95
-    assert good["trts_logistic_regression"] > 0.95
+    real_train, real_test, synthetic = (separable(rng, 200, 3) for _ in range(3))
+    good = utility_scores(real_train, real_test, synthetic, ["logistic_regression", "cnn"])
+    for name in ("logistic_regression", "cnn"):
+        for kind in ("trtr", "tstr", "trts"):
+            assert good[f"{kind}_{name}_accuracy"] > 0.95
+            assert good[f"{kind}_{name}_f1_macro"] > 0.95
+    assert "tstr_cnn_auroc" not in good  # three classes: accuracy and macro-F1 only
     shuffled = (synthetic[0], rng.permutation(synthetic[1]))
     bad = utility_scores(real_train, real_test, shuffled, ["random_forest"])
-    assert bad["tstr_random_forest"] < 0.75
+    assert bad["tstr_random_forest_accuracy"] < 0.75
     assert bad["tstr_trtr_ratio_random_forest"] < 0.8
+
+
+def test_binary_tasks_get_auroc_and_auprc_and_repeats_give_a_spread():
+    rng = np.random.default_rng(5)
+    real_train, real_test = separable(rng, 200, shift=0.6), separable(rng, 200, shift=0.6)
+    noisy = (real_train[0] + rng.normal(scale=1.0, size=real_train[0].shape), real_train[1])
+    scores = utility_scores(
+        real_train, real_test, noisy, ["logistic_regression", "random_forest"], n_repeats=3
+    )
+    assert scores["trtr_random_forest_auroc"] > 0.85 and scores["trtr_random_forest_auprc"] > 0.85
+    assert scores["tstr_trtr_ratio_random_forest"] == pytest.approx(
+        scores["tstr_random_forest_auroc"] / scores["trtr_random_forest_auroc"]
+    )
+    assert scores["tstr_random_forest_auroc_std"] > 0  # forests differ between seeds
+    assert scores["tstr_logistic_regression_auroc_std"] < 1e-12  # one fit, whatever the seed
+
+
+def test_unlabelled_synthetic_data_get_trtr_only():
+    rng = np.random.default_rng(6)
+    scores = utility_scores(separable(rng, 100), separable(rng, 100), None, ["logistic_regression"])
+    assert scores["trtr_logistic_regression_accuracy"] > 0.9
+    assert np.isnan(scores["tstr_logistic_regression_accuracy"])
+    assert np.isnan(scores["trts_logistic_regression_f1_macro"])
+
+
+def test_minirocket_gets_aeon_layout_padded_to_nine_steps():
+    X = np.arange(2 * 8 * 3, dtype=np.float32).reshape(2, 8, 3)
+    converted = channels_first(X)
+    assert converted.shape == (2, 3, 9) and converted.dtype == np.float64
+    assert (converted[:, :, :8] == X.transpose(0, 2, 1)).all() and (converted[:, :, 8] == 0).all()
+
+
+def test_minirocket_classifies_short_series():
+    rng = np.random.default_rng(7)
+    scores = utility_scores(separable(rng, 60), separable(rng, 60), None, ["minirocket"])
+    assert scores["trtr_minirocket_accuracy"] > 0.9

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from browser import Browser, chromium_path
 from runner import CLASSIFIERS, REPO, SNAKEMAKE, TINY, new_workdir, planned_jobs, snakemake
 
 
@@ -35,19 +36,25 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
     readme = (REPO / "README.md").read_text()
     for column in table.columns:
         generic = re.sub("|".join(CLASSIFIERS), "<classifier>", column)
+        generic = re.sub("_(accuracy|f1_macro|auroc|auprc)", "_<metric>", generic)
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     assert row["dataset"] == "digits" and row["hidden"] == 32 and row["status"] == "completed"
     assert row["run"].startswith("model~rcgan/cell~lstm/hidden~32/")
     assert 1 <= row["best_epoch"] <= row["epochs_run"] == 6
     for name in CLASSIFIERS:
         for kind in ("trtr", "tstr", "trts"):
-            assert 0.0 <= row[f"{kind}_{name}"] <= 1.0
+            for metric in ("accuracy", "f1_macro"):
+                assert 0.0 <= row[f"{kind}_{name}_{metric}"] <= 1.0
+                assert 0.0 <= row[f"{kind}_{name}_{metric}_std"] < 0.2
         assert row[f"tstr_trtr_ratio_{name}"] == pytest.approx(
-            row[f"tstr_{name}"] / row[f"trtr_{name}"]
+            row[f"tstr_{name}_accuracy"] / row[f"trtr_{name}_accuracy"]
         )
-        assert row[f"trtr_{name}"] > 0.9
+        assert row[f"trtr_{name}_accuracy"] > 0.9
     assert abs(row["mmd2_floor"]) < 0.01
-    assert row["mmd2"] > row["mmd2_floor"]
+    assert row["mmd2"] > row["mmd2_floor"] and 0 < row["mmd2_p_value"] <= 1
+    assert 0.0 <= row["mia_auc"] <= 1.0 and 0 < row["memorisation_p_value"] <= 1
+    for figure in ("embedding.png", "privacy.png"):
+        assert next((finished / "results/eval/digits").rglob(figure)).stat().st_size > 5000
     assert (finished / "results/data/digits/real_inputs.png").stat().st_size > 1000
     assert list((finished / "results/checkpoints/digits").rglob("state.pt"))
 
@@ -113,8 +120,8 @@ def test_unconditional_convolutional_rgan_runs_through_the_dag(tmp_path):
     row = csv_of(workdir).iloc[0]
     assert row["model"] == "rgan" and row["conv"] == "2d" and row["status"] == "completed"
     for name in CLASSIFIERS:
-        assert row[f"trtr_{name}"] > 0.9
-        assert np.isnan(row[f"tstr_{name}"]) and np.isnan(row[f"trts_{name}"])
+        assert row[f"trtr_{name}_accuracy"] > 0.9
+        assert np.isnan(row[f"tstr_{name}_accuracy"]) and np.isnan(row[f"trts_{name}_f1_macro"])
     assert np.isfinite(row["mmd2"]) and np.isnan(row["best_val_tstr"])
     samples = np.load(next((workdir / "results/synthetic").rglob("*.npz")))
     assert set(samples["y"]) == {-1} and len(samples["y"]) == len(
@@ -142,6 +149,75 @@ def test_report_contains_the_results_table(finished):
     assert embedded == (finished / "results/tstr/digits.csv").read_text()
     categories = {Path(path).name for path in entries}
     assert {"real_inputs.png", "grid.png", "training.png", "progress.gif"} <= categories
+    assert {"embedding.png", "privacy.png"} <= categories
+
+
+CLICK = """(() => {
+  const items = Array.from(document.querySelectorAll("a, label"));
+  const item = items.find((element) => element.textContent.trim() === %s);
+  if (item) item.click();
+  return Boolean(item);
+})()"""
+# After choosing a category: click the first "view" button that shows a result in the page.
+VIEW = """(() => {
+  const eye = document.querySelector('a[iconname="eye"][href="#"]');
+  if (eye) eye.click();
+  return Boolean(eye);
+})()"""
+
+
+def test_report_renders_in_headless_chromium(finished):
+    """The report as a user sees it: Chromium opens report.html, the Results category shows
+    the sortable table with the run's metrics, Samples shows an image, and no JavaScript error
+    is logged on the way."""
+    if chromium_path() is None:
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    snakemake(finished, "--report", "report.html")
+    row = csv_of(finished).iloc[0]
+    with Browser() as browser:
+        browser.open((finished / "report.html").as_uri())
+        browser.wait_until(CLICK % '"Results"')
+        browser.wait_until(CLICK % '"sortable table"')
+        browser.wait_until(VIEW)
+        browser.wait_until("document.querySelector('iframe[src^=\"data:text/html\"]') !== null")
+        page = browser.frame_context("data:text/html")
+        text = browser.wait_until(
+            "document.querySelector('table') && document.body.innerText", 15, page
+        )
+        headers = browser.evaluate(
+            "Array.from(document.querySelectorAll('th'), th => th.textContent)", page
+        )
+        cells = browser.evaluate(
+            "Array.from(document.querySelectorAll('tbody td'), td => td.textContent)", page
+        )
+        table = dict(zip(headers, cells, strict=True))
+        assert "Results: digits" in text
+        for metric in (
+            "tstr_logistic_regression_accuracy",
+            "mmd2",
+            "mia_auc",
+            "memorisation_p_value",
+        ):
+            assert float(table[metric]) == pytest.approx(row[metric], rel=1e-3, abs=1e-9)
+        assert table["run"] == row["run"]
+        browser.open((finished / "report.html").as_uri())
+        browser.wait_until(CLICK % '"Samples"')
+        browser.wait_until(VIEW)
+        width = browser.wait_until(
+            "(document.querySelector('img[src^=\"data:image/png\"]') || {}).naturalWidth"
+        )
+        assert width > 100
+        assert browser.errors == []
+
+
+def test_browser_catches_javascript_errors(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text("<p>hi</p><script>console.error('bad'); undefinedFunction();</script>")
+    with Browser() as browser:
+        browser.open(page.as_uri())
+        assert browser.wait_until("document.body.innerText") == "hi"
+        browser.wait_until("true")
+    assert browser.errors[0] == "bad" and "undefinedFunction is not defined" in browser.errors[1]
 
 
 @pytest.mark.parametrize(

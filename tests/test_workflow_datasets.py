@@ -48,7 +48,7 @@ def test_mnist_download_flows_through_the_dag_to_the_csv(mnist_server, tmp_path)
         assert np.bincount(raw["y"]).min() >= 35  # stratified subsample of 10 classes
     row = pd.read_csv(workdir / "results/tstr/mnist.csv").iloc[0]
     assert row["dataset"] == "mnist" and row["epochs_run"] == 6
-    assert row["trtr_logistic_regression"] > 0.8
+    assert row["trtr_logistic_regression_accuracy"] > 0.8
 
 
 def test_bad_checksum_stops_the_dag_with_the_url_and_leaves_nothing(mnist_server, tmp_path):
@@ -71,8 +71,8 @@ def test_bundled_aeon_dataset_runs_through_the_dag_without_network(tmp_path):
     snakemake(workdir, "--cores", "2")
     row = pd.read_csv(workdir / "results/tstr/basicmotions.csv").iloc[0]
     assert row["dataset"] == "basicmotions" and row["status"] == "completed"
-    assert 0.0 <= row["tstr_logistic_regression"] <= 1.0
-    assert row["trtr_random_forest"] > 0.6  # 4 activities from 6 motion channels
+    assert 0.0 <= row["tstr_logistic_regression_accuracy"] <= 1.0
+    assert row["trtr_random_forest_accuracy"] > 0.6  # 4 activities from 6 motion channels
     with np.load(workdir / "results/data/basicmotions/raw.npz") as raw:
         assert raw["X"].shape == (80, 100, 6)
     assert not (tmp_path / "data").exists()  # nothing downloaded

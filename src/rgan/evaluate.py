@@ -1,12 +1,17 @@
-"""Evaluate one run's synthetic data, and gather all runs of a dataset into one table."""
+"""Evaluate one run's synthetic data (utility, fidelity, privacy), and gather all runs of a
+dataset into one table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
-from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
+from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
+from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
 from rgan.metrics.utility import utility_scores
 
 TRAINING_COLUMNS = (
@@ -21,35 +26,100 @@ TRAINING_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class EvalSettings:
+    """The config's `evaluate:` section."""
+
+    classifiers: tuple[str, ...] = ("logistic_regression", "random_forest")
+    n_repeats: int = 3
+    seed: int = 0
+    threads: int = 1
+    mmd_permutations: int = 200
+    max_points: int = 2000  # per side, for the kernel tests (their cost grows with its square)
+
+
+def halves(X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A random split of X into two halves."""
+    order = np.random.default_rng(seed).permutation(len(X))
+    return X[np.sort(order[: len(X) // 2])], X[np.sort(order[len(X) // 2 :])]
+
+
+def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) -> dict:
+    """MMD² of synthetic against real test sequences, as in the RGAN paper: the RBF bandwidth
+    that maximises the test-power criterion on one half of each, MMD² and its permutation-test
+    p-value on the other halves, and the real-vs-real floor (training vs test) at that
+    bandwidth."""
+    seed, limit = settings.seed, settings.max_points
+    synthetic_select, synthetic_test = halves(synthetic, seed)
+    real_select, real_test = halves(data.X["test"], seed + 1)
+    bandwidth, median = select_bandwidth(synthetic_select, real_select, seed)
+    synthetic_test, real_test = equal_sizes(synthetic_test, real_test, seed, limit)
+    mmd2, p_value = permutation_mmd_test(
+        synthetic_test, real_test, bandwidth, settings.mmd_permutations, seed
+    )
+    train, _ = equal_sizes(data.X["train"], real_test, seed, limit)
+    return {
+        "mmd2": mmd2,
+        "mmd2_p_value": p_value,
+        "mmd2_floor": mmd2_unbiased(train, real_test, bandwidth),
+        "mmd2_bandwidth": bandwidth,
+        "mmd2_median_bandwidth": median,
+    }
+
+
+def privacy(
+    data: PreparedData, synthetic: np.ndarray, bandwidth: float, settings: EvalSettings
+) -> tuple[dict, dict]:
+    """Membership-inference AUC from distances to the closest synthetic record, and the
+    three-sample memorisation test; plus the distances, for plotting."""
+    attack = membership_inference(synthetic, data.X["train"], data.X["test"], settings.seed)
+    difference, p_value = three_sample_test(
+        synthetic,
+        data.X["train"],
+        data.X["test"],
+        bandwidth,
+        settings.mmd_permutations,
+        settings.max_points,
+        settings.seed,
+    )
+    metrics = {
+        "mia_auc": attack["auc"],
+        "memorisation_mmd2_difference": difference,
+        "memorisation_p_value": p_value,
+    }
+    return metrics, {"members": attack["members"], "non_members": attack["non_members"]}
+
+
 def evaluate_run(
-    data: PreparedData,
-    synthetic: SequenceDataset,
-    card: dict,
-    classifiers: list[str],
-    seed: int,
-) -> dict:
-    """Utility (TRTR/TSTR/TRTS per classifier; TRTR only for an RGAN's unlabelled samples) and
-    MMD² with its real-vs-real floor."""
+    data: PreparedData, synthetic: SequenceDataset, card: dict, settings: EvalSettings
+) -> tuple[dict, dict]:
+    """(result, distances): utility (TRTR/TSTR/TRTS per classifier; TRTR only for an RGAN's
+    unlabelled samples), fidelity and privacy metrics of one run."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
             f"real ones {data.X['test'].shape[1:]}"
         )
-    real_train = (data.X["train"], data.y["train"])
-    real_test = (data.X["test"], data.y["test"])
     labelled = (synthetic.X, synthetic.y) if synthetic.labelled else None
-    metrics = utility_scores(real_train, real_test, labelled, classifiers, seed=seed)
-    # One bandwidth from real data for both, so the synthetic score and its floor compare.
-    bandwidth = median_bandwidth(data.X["train"], data.X["test"], seed=seed)
-    metrics["mmd2"] = mmd2_unbiased(synthetic.X, data.X["test"], bandwidth)
-    metrics["mmd2_floor"] = mmd2_unbiased(data.X["train"], data.X["test"], bandwidth)
-    metrics["mmd2_bandwidth"] = bandwidth
-    return {
+    metrics = utility_scores(
+        (data.X["train"], data.y["train"]),
+        (data.X["test"], data.y["test"]),
+        labelled,
+        list(settings.classifiers),
+        seed=settings.seed,
+        n_repeats=settings.n_repeats,
+        threads=settings.threads,
+    )
+    metrics |= fidelity(data, synthetic.X, settings)
+    private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
+    metrics |= private
+    result = {
         "params": card["params"],
         "training": {key: card[key] for key in TRAINING_COLUMNS},
         "metrics": metrics,
         "n_synthetic": len(synthetic.y),
     }
+    return result, distances
 
 
 def results_table(evaluations: list[dict]) -> pd.DataFrame:

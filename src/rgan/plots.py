@@ -121,3 +121,58 @@ def progress_gif(
         frames[0].save(
             tmp, format="GIF", save_all=True, append_images=frames[1:], duration=200, loop=0
         )
+
+
+def embedding_plot(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    path: str | os.PathLike,
+    title: str,
+    points: int = 500,
+    seed: int = 0,
+) -> None:
+    """PCA and t-SNE maps of up to `points` real and synthetic sequences (flattened) each: the
+    two clouds should overlap."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    rng = np.random.default_rng(seed)
+    sets = [
+        X[rng.choice(len(X), min(points, len(X)), replace=False)].reshape(min(points, len(X)), -1)
+        for X in (real, synthetic)
+    ]
+    pooled = np.concatenate(sets)
+    components = min(50, *pooled.shape)
+    reduced = PCA(n_components=components, random_state=seed).fit_transform(pooled)
+    perplexity = min(30.0, (len(pooled) - 1) / 3)
+    maps = {
+        "PCA": reduced[:, :2],
+        "t-SNE": TSNE(perplexity=perplexity, init="pca", random_state=seed).fit_transform(reduced),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+    for ax, (name, coordinates) in zip(axes, maps.items(), strict=True):
+        real_part, synthetic_part = coordinates[: len(sets[0])], coordinates[len(sets[0]) :]
+        ax.scatter(*real_part.T, s=4, alpha=0.5, label="real (test)")
+        ax.scatter(*synthetic_part.T, s=4, alpha=0.5, label="synthetic")
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].legend(markerscale=3)
+    fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)
+
+
+def distance_plot(
+    members: np.ndarray, non_members: np.ndarray, auc: float, path: str | os.PathLike, title: str
+) -> None:
+    """Distance from training (member) and held-out (non-member) sequences to their closest
+    synthetic sequence: the same distributions mean no membership signal."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    bins = np.histogram_bin_edges(np.concatenate([members, non_members]), bins=40)
+    ax.hist(members, bins=bins, alpha=0.6, density=True, label="training split (members)")
+    ax.hist(non_members, bins=bins, alpha=0.6, density=True, label="held out (non-members)")
+    ax.set_xlabel("distance to the closest synthetic sequence")
+    ax.set_ylabel("density")
+    ax.legend()
+    ax.set_title(f"{title}\nmembership-inference AUC {auc:.3f} (0.5: no leak)", fontsize=9)
+    save_figure(fig, path)

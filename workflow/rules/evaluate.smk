@@ -4,16 +4,32 @@ rule evaluate:
         samples="results/synthetic/{dataset}/{run}/samples.npz",
         card="results/models/{dataset}/{run}/card.json",
     output:
-        "results/eval/{dataset}/{run}.json",
+        metrics="results/eval/{dataset}/{run}.json",
+        embedding=report(
+            "results/eval/{dataset}/{run}/embedding.png",
+            caption="../report/embedding.rst",
+            category="Fidelity",
+            subcategory="{dataset}",
+            labels={"run": "{run}", "figure": "PCA and t-SNE"},
+        ),
+        privacy=report(
+            "results/eval/{dataset}/{run}/privacy.png",
+            caption="../report/privacy.rst",
+            category="Privacy",
+            subcategory="{dataset}",
+            labels={"run": "{run}", "figure": "distance to closest record"},
+        ),
     log:
         "results/logs/evaluate/{dataset}/{run}.log",
     benchmark:
         "results/benchmarks/evaluate/{dataset}/{run}.tsv"
     conda:
         "../../envs/rgan.yaml"
+    threads: config["evaluate"]["threads"]
     params:
-        classifiers=config["evaluate"]["classifiers"],
-        seed=config["evaluate"]["seed"],
+        settings={
+            key: value for key, value in config["evaluate"].items() if key != "threads"
+        },
     script:
         "../scripts/evaluate.py"
 
@@ -22,11 +38,17 @@ rule aggregate:
     input:
         run_evaluations,
     output:
-        report(
+        csv=report(
             "results/tstr/{dataset}.csv",
             caption="../report/tstr.rst",
             category="Results",
-            labels={"dataset": "{dataset}", "table": "TSTR"},
+            labels={"dataset": "{dataset}", "table": "CSV (download)"},
+        ),
+        page=report(
+            "results/tstr/{dataset}.html",
+            caption="../report/tstr.rst",
+            category="Results",
+            labels={"dataset": "{dataset}", "table": "sortable table"},
         ),
     log:
         "results/logs/aggregate/{dataset}.log",

@@ -1,19 +1,28 @@
-"""TRTR/TSTR/TRTS accuracy and MMD² of one run's synthetic data against the real test split."""
+"""Utility, fidelity and privacy metrics of one run's synthetic data, with their figures."""
 
-from rgan import logs
+from rgan import logs, plots
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
-from rgan.evaluate import evaluate_run
+from rgan.evaluate import EvalSettings, evaluate_run
 from rgan.io import read_json, write_json
 
 logger = logs.setup(snakemake.log[0])
-result = evaluate_run(
-    PreparedData.load(snakemake.input.prepared),
-    SequenceDataset.load(snakemake.input.samples),
-    card=read_json(snakemake.input.card),
-    classifiers=snakemake.params.classifiers,
-    seed=snakemake.params.seed,
+data = PreparedData.load(snakemake.input.prepared)
+synthetic = SequenceDataset.load(snakemake.input.samples)
+settings = EvalSettings(
+    **{**snakemake.params.settings, "classifiers": tuple(snakemake.params.settings["classifiers"])},
+    threads=snakemake.threads,
 )
+result, distances = evaluate_run(data, synthetic, read_json(snakemake.input.card), settings)
 result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
-write_json(snakemake.output[0], result)
+title = f"{snakemake.wildcards.dataset}: {snakemake.wildcards.run}"
+plots.embedding_plot(data.X["test"], synthetic.X, snakemake.output.embedding, title)
+plots.distance_plot(
+    distances["members"],
+    distances["non_members"],
+    result["metrics"]["mia_auc"],
+    snakemake.output.privacy,
+    title,
+)
+write_json(snakemake.output.metrics, result)
 logger.info("metrics: %s", result["metrics"])
