@@ -7,6 +7,7 @@ from rgan.metrics.fidelity import (
     permutation_mmd_test,
     select_bandwidth,
 )
+from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import membership_inference, three_sample_test
 from rgan.metrics.utility import channels_first, utility_scores
 
@@ -122,3 +123,17 @@ def test_minirocket_classifies_short_series():
     rng = np.random.default_rng(7)
     scores = utility_scores(separable(rng, 60), separable(rng, 60), None, ["minirocket"])
     assert scores["trtr_minirocket_accuracy"] > 0.9
+
+
+def test_posthoc_scores_separate_faithful_from_broken_synthetic_data():
+    rng = np.random.default_rng(8)
+    steps = np.linspace(0, 3, 12)
+    phase = rng.uniform(0, 6, size=(600, 1, 1))
+    waves = np.sin(steps[None, :, None] + phase).repeat(2, axis=2).astype(np.float32)
+    real, faithful = waves[:300], waves[300:]
+    noise = rng.uniform(-1, 1, size=real.shape).astype(np.float32)
+    assert discriminative_score(real, faithful) < 0.15
+    assert discriminative_score(real, noise) > 0.35
+    good, bad = predictive_mae(faithful, real), predictive_mae(noise, real)
+    assert good < 0.5 * bad
+    assert predictive_mae(real, faithful) == pytest.approx(good, rel=0.5)

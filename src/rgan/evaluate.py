@@ -11,6 +11,7 @@ import pandas as pd
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
+from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
 from rgan.metrics.utility import utility_scores
 
@@ -48,7 +49,8 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
     """MMD² of synthetic against real test sequences, as in the RGAN paper: the RBF bandwidth
     that maximises the test-power criterion on one half of each, MMD² and its permutation-test
     p-value on the other halves, and the real-vs-real floor (training vs test) at that
-    bandwidth."""
+    bandwidth; TimeGAN's discriminative and predictive scores (the latter also for a predictor
+    trained on real data, the reference)."""
     seed, limit = settings.seed, settings.max_points
     synthetic_select, synthetic_test = halves(synthetic, seed)
     real_select, real_test = halves(data.X["test"], seed + 1)
@@ -64,6 +66,9 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
         "mmd2_floor": mmd2_unbiased(train, real_test, bandwidth),
         "mmd2_bandwidth": bandwidth,
         "mmd2_median_bandwidth": median,
+        "discriminative_score": discriminative_score(data.X["test"], synthetic, seed, limit),
+        "predictive_mae": predictive_mae(synthetic, data.X["test"], seed, limit),
+        "predictive_mae_real": predictive_mae(data.X["train"], data.X["test"], seed, limit),
     }
 
 

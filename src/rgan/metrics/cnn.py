@@ -13,7 +13,7 @@ class SequenceCNN(ClassifierMixin, BaseEstimator):
     """Two 1-D convolutions over time (ReLU), global average pooling, a linear layer; trained
     with Adam on standardised features. Seeded without touching torch's global RNG."""
 
-    def __init__(self, seed: int = 0, epochs: int = 15, batch_size: int = 128, channels: int = 32):
+    def __init__(self, seed: int = 0, epochs: int = 10, batch_size: int = 128, channels: int = 32):
         self.seed = seed
         self.epochs = epochs
         self.batch_size = batch_size
