@@ -20,7 +20,11 @@ TINY = {
     "grid": {},
     "train": {"epochs": 6, "eval_every": 2, "checkpoint_every": 2, "eval_samples": 300},
     "generate": {"samples_per_class": None},
-    "evaluate": {"classifiers": ["logistic_regression", "random_forest"], "seed": 0},
+    "evaluate": {
+        "classifiers": ["logistic_regression", "random_forest"],
+        "seed": 0,
+        "extra_tstr_multipliers": [2],
+    },
 }
 CLASSIFIERS = TINY["evaluate"]["classifiers"]
 

@@ -75,3 +75,8 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
     assert (samples.mask[short][:, 4:] == 0).all() and samples.mask[~short].all()
     fill = missing_fill(data.X["train"], data.mask["train"])
     np.testing.assert_allclose(samples.X[short][:, 4:], np.broadcast_to(fill, (10, 4, 2)))
+    tripled = generate_balanced(outputs.generator, data, 10, seed=0, multiplier=3)
+    assert len(tripled.y) == 3 * len(samples.y)
+    for size in (len(samples.y), 2 * len(samples.y)):  # every whole multiple is balanced
+        counts = np.bincount(tripled.y[:size])
+        assert counts.min() == counts.max()

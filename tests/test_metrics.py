@@ -9,7 +9,7 @@ from rgan.metrics.fidelity import (
 )
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import membership_inference, three_sample_test
-from rgan.metrics.utility import channels_first, utility_scores
+from rgan.metrics.utility import channels_first, tstr_scores, utility_scores
 
 
 def test_mmd2_is_near_zero_for_one_distribution_and_positive_for_a_shift():
@@ -137,3 +137,15 @@ def test_posthoc_scores_separate_faithful_from_broken_synthetic_data():
     good, bad = predictive_mae(faithful, real), predictive_mae(noise, real)
     assert good < 0.5 * bad
     assert predictive_mae(real, faithful) == pytest.approx(good, rel=0.5)
+
+
+def test_tstr_alone_with_more_samples_has_its_own_columns():
+    rng = np.random.default_rng(9)
+    real_test, synthetic = separable(rng, 100), separable(rng, 400)
+    scores = tstr_scores(real_test, synthetic, ["logistic_regression"], "tstr_x4", n_repeats=2)
+    assert set(scores) == {
+        f"tstr_x4_logistic_regression_{metric}{suffix}"
+        for metric in ("accuracy", "f1_macro", "auroc", "auprc")
+        for suffix in ("", "_std")
+    }
+    assert scores["tstr_x4_logistic_regression_accuracy"] > 0.95

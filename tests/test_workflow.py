@@ -37,6 +37,7 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
     for column in table.columns:
         generic = re.sub("|".join(CLASSIFIERS), "<classifier>", column)
         generic = re.sub("_(accuracy|f1_macro|auroc|auprc)", "_<metric>", generic)
+        generic = re.sub(r"_x\d+_", "_x<m>_", generic)
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     assert row["dataset"] == "digits" and row["hidden"] == 32 and row["status"] == "completed"
     assert row["run"].startswith("model~rcgan/cell~lstm/hidden~32/")
@@ -50,6 +51,7 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
             row[f"tstr_{name}_accuracy"] / row[f"trtr_{name}_accuracy"]
         )
         assert row[f"trtr_{name}_accuracy"] > 0.9
+        assert 0.0 <= row[f"tstr_x2_{name}_accuracy"] <= 1.0  # twice the synthetic samples
     assert abs(row["mmd2_floor"]) < 0.01
     assert row["mmd2"] > row["mmd2_floor"] and 0 < row["mmd2_p_value"] <= 1
     assert 0.0 <= row["mia_auc"] <= 1.0 and 0 < row["memorisation_p_value"] <= 1
@@ -124,9 +126,9 @@ def test_unconditional_convolutional_rgan_runs_through_the_dag(tmp_path):
         assert np.isnan(row[f"tstr_{name}_accuracy"]) and np.isnan(row[f"trts_{name}_f1_macro"])
     assert np.isfinite(row["mmd2"]) and np.isnan(row["best_val_tstr"])
     samples = np.load(next((workdir / "results/synthetic").rglob("*.npz")))
-    assert set(samples["y"]) == {-1} and len(samples["y"]) == len(
-        np.load(workdir / "results/data/digits/prepared.npz")["y_train"]
-    )
+    n_train = len(np.load(workdir / "results/data/digits/prepared.npz")["y_train"])
+    assert set(samples["y"]) == {-1} and len(samples["y"]) == 2 * n_train  # TINY's 1× and 2×
+    assert not any(column.startswith("tstr_x2_") for column in row.index)  # no labels, no TSTR
     assert list((workdir / "results/tensorboard/digits").rglob("events.out.tfevents.*"))
 
 

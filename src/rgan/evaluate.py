@@ -13,7 +13,7 @@ from rgan.data.sequences import SequenceDataset
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
-from rgan.metrics.utility import utility_scores
+from rgan.metrics.utility import tstr_scores, utility_scores
 
 TRAINING_COLUMNS = (
     "status",
@@ -37,6 +37,12 @@ class EvalSettings:
     threads: int = 1
     mmd_permutations: int = 200
     max_points: int = 2000  # per side, for the kernel tests (their cost grows with its square)
+    extra_tstr_multipliers: tuple[int, ...] = ()  # TSTR also with this many × the 1× samples
+
+    @property
+    def sample_multiplier(self) -> int:
+        """How many times the 1× synthetic set the generate rule draws."""
+        return max((1, *self.extra_tstr_multipliers))
 
 
 def halves(X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,13 +104,19 @@ def privacy(
 def evaluate_run(
     data: PreparedData, synthetic: SequenceDataset, card: dict, settings: EvalSettings
 ) -> tuple[dict, dict]:
-    """(result, distances): utility (TRTR/TSTR/TRTS per classifier; TRTR only for an RGAN's
+    """(result, distances): utility (TRTR/TSTR/TRTS per classifier on the 1× samples, the first
+    1/sample_multiplier of them; TSTR with each extra multiplier; TRTR only for an RGAN's
     unlabelled samples), fidelity and privacy metrics of one run."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
             f"real ones {data.X['test'].shape[1:]}"
         )
+    base = len(synthetic.y) // settings.sample_multiplier
+    everything = synthetic
+    synthetic = SequenceDataset(
+        synthetic.X[:base], synthetic.y[:base], synthetic.class_names, synthetic.kind
+    )
     labelled = (synthetic.X, synthetic.y) if synthetic.labelled else None
     metrics = utility_scores(
         (data.X["train"], data.y["train"]),
@@ -115,6 +127,16 @@ def evaluate_run(
         n_repeats=settings.n_repeats,
         threads=settings.threads,
     )
+    for multiplier in settings.extra_tstr_multipliers if labelled else ():
+        metrics |= tstr_scores(
+            (data.X["test"], data.y["test"]),
+            (everything.X[: base * multiplier], everything.y[: base * multiplier]),
+            list(settings.classifiers),
+            f"tstr_x{multiplier}",
+            settings.seed,
+            settings.n_repeats,
+            settings.threads,
+        )
     metrics |= fidelity(data, synthetic.X, settings)
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
     metrics |= private

@@ -15,8 +15,8 @@ from rgan.models import load_generator
 
 
 def balanced_labels(n_classes: int, total: int) -> np.ndarray:
-    """`total` labels, sorted, with class counts differing by at most one."""
-    return np.sort(np.arange(total) % n_classes)
+    """`total` labels cycling through the classes, so that every prefix is balanced too."""
+    return np.arange(total) % n_classes
 
 
 def generate_balanced(
@@ -24,14 +24,16 @@ def generate_balanced(
     data: PreparedData,
     samples_per_class: int | None,
     seed: int,
+    multiplier: int = 1,
 ) -> SequenceDataset:
-    """Sample `samples_per_class` per class, or as many as the training split when None (an
-    RGAN draws as many, unlabelled). When the data have masks, each sample takes the mask of a
-    random training sample of its class."""
+    """Sample `multiplier` × `samples_per_class` per class, or × as many as the training split
+    when None (an RGAN draws as many, unlabelled); the first 1/multiplier of them are the 1×
+    set. When the data have masks, each sample takes the mask of a random training sample of
+    its class."""
     generator, payload = load_generator(generator_path)
     n_classes = generator.spec.n_classes
     n_train = len(data.y["train"])
-    total = n_train if samples_per_class is None else samples_per_class * n_classes
+    total = multiplier * (n_train if samples_per_class is None else samples_per_class * n_classes)
     labels = balanced_labels(n_classes, total)
     noise_source = torch.Generator().manual_seed(seed)
     X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()

@@ -20,5 +20,7 @@ rule generate:
     params:
         samples_per_class=config["generate"]["samples_per_class"],
         seed=lambda wildcards: run_params(wildcards)["seed"],
+        # The 1× set, then the rest for TSTR with more synthetic than real data.
+        multiplier=max([1, *config["evaluate"]["extra_tstr_multipliers"]]),
     script:
         "../scripts/generate.py"

@@ -9,8 +9,13 @@ from rgan.io import read_json, write_json
 logger = logs.setup(snakemake.log[0])
 data = PreparedData.load(snakemake.input.prepared)
 synthetic = SequenceDataset.load(snakemake.input.samples)
+options = snakemake.params.settings
 settings = EvalSettings(
-    **{**snakemake.params.settings, "classifiers": tuple(snakemake.params.settings["classifiers"])},
+    **{
+        **options,
+        "classifiers": tuple(options["classifiers"]),
+        "extra_tstr_multipliers": tuple(options["extra_tstr_multipliers"]),
+    },
     threads=snakemake.threads,
 )
 result, distances = evaluate_run(data, synthetic, read_json(snakemake.input.card), settings)

@@ -11,6 +11,7 @@ samples = generate_balanced(
     data,
     samples_per_class=snakemake.params.samples_per_class,
     seed=snakemake.params.seed,
+    multiplier=snakemake.params.multiplier,
 )
 samples.save(snakemake.output.samples)
 plots.class_grid(

@@ -87,6 +87,20 @@ def score(model: ClassifierMixin, test: Data, binary: bool) -> dict[str, float]:
     return scores
 
 
+def is_binary(labels: np.ndarray) -> bool:
+    return set(np.unique(labels)) == {0, 1}
+
+
+def summarise(kind: str, name: str, scores: list[dict[str, float]]) -> dict[str, float]:
+    """`<kind>_<name>_<metric>` (mean over the repeats) and `..._std` for every metric."""
+    results = {}
+    for metric in scores[0]:
+        values = np.array([one[metric] for one in scores])
+        results[f"{kind}_{name}_{metric}"] = float(values.mean())
+        results[f"{kind}_{name}_{metric}_std"] = float(values.std())
+    return results
+
+
 def utility_scores(
     real_train: Data,
     real_test: Data,
@@ -100,10 +114,9 @@ def utility_scores(
     plus `tstr_trtr_ratio_<classifier>` of the headline metric (accuracy; AUROC for binary
     tasks). TRTS reuses the model fitted for TRTR. Without labelled synthetic data (an RGAN's)
     TSTR and TRTS are NaN."""
-    binary = set(np.unique(real_train[1])) == {0, 1}
-    metrics = BINARY_METRICS if binary else MULTICLASS_METRICS
+    binary = is_binary(real_train[1])
     headline = "auroc" if binary else "accuracy"
-    nan = {metric: float("nan") for metric in metrics}
+    nan = dict.fromkeys(BINARY_METRICS if binary else MULTICLASS_METRICS, float("nan"))
     results: dict[str, float] = {}
     for name in classifiers:
         runs: dict[str, list[dict[str, float]]] = {"trtr": [], "tstr": [], "trts": []}
@@ -122,11 +135,30 @@ def utility_scores(
             synthetic_model = fit(name, synthetic, seed + repeat, threads)
             runs["tstr"].append(score(synthetic_model, real_test, binary))
         for kind, scores in runs.items():
-            for metric in metrics:
-                values = np.array([one[metric] for one in scores])
-                results[f"{kind}_{name}_{metric}"] = float(values.mean())
-                results[f"{kind}_{name}_{metric}_std"] = float(values.std())
+            results |= summarise(kind, name, scores)
         trtr = results[f"trtr_{name}_{headline}"]
         tstr = results[f"tstr_{name}_{headline}"]
         results[f"tstr_trtr_ratio_{name}"] = tstr / trtr if trtr > 0 else float("nan")
+    return results
+
+
+def tstr_scores(
+    real_test: Data,
+    synthetic: Data,
+    classifiers: list[str],
+    kind: str,
+    seed: int = 0,
+    n_repeats: int = 1,
+    threads: int = 1,
+) -> dict[str, float]:
+    """TSTR alone, as `<kind>_<classifier>_<metric>` and `..._std` (e.g. with more samples)."""
+    binary = is_binary(real_test[1])
+    results: dict[str, float] = {}
+    for name in classifiers:
+        repeats = 1 if name in SEEDLESS else n_repeats
+        scores = [
+            score(fit(name, synthetic, seed + repeat, threads), real_test, binary)
+            for repeat in range(repeats)
+        ]
+        results |= summarise(kind, name, scores * (n_repeats // repeats))
     return results
