@@ -149,3 +149,13 @@ def test_tstr_alone_with_more_samples_has_its_own_columns():
         for suffix in ("", "_std")
     }
     assert scores["tstr_x4_logistic_regression_accuracy"] > 0.95
+
+
+def test_best_run_is_the_highest_ratio_or_else_the_lowest_mmd2():
+    import pandas as pd
+
+    from rgan.evaluate import best_run
+
+    table = pd.DataFrame({"tstr_trtr_ratio_cnn": [0.8, 0.9, np.nan], "mmd2": [0.1, 0.3, 0.01]})
+    assert best_run(table, "cnn") == 1
+    assert best_run(table.assign(tstr_trtr_ratio_cnn=np.nan), "cnn") == 2

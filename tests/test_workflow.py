@@ -57,6 +57,7 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
     assert 0.0 <= row["mia_auc"] <= 1.0 and 0 < row["memorisation_p_value"] <= 1
     for figure in ("embedding.png", "privacy.png"):
         assert next((finished / "results/eval/digits").rglob(figure)).stat().st_size > 5000
+    assert (finished / "results/tstr/digits_best.png").stat().st_size > 5000
     assert (finished / "results/data/digits/real_inputs.png").stat().st_size > 1000
     assert list((finished / "results/checkpoints/digits").rglob("state.pt"))
 
@@ -151,7 +152,7 @@ def test_report_contains_the_results_table(finished):
     assert embedded == (finished / "results/tstr/digits.csv").read_text()
     categories = {Path(path).name for path in entries}
     assert {"real_inputs.png", "grid.png", "training.png", "progress.gif"} <= categories
-    assert {"embedding.png", "privacy.png"} <= categories
+    assert {"embedding.png", "privacy.png", "digits_best.png"} <= categories
 
 
 CLICK = """(() => {

@@ -149,6 +149,14 @@ def evaluate_run(
     return result, distances
 
 
+def best_run(table: pd.DataFrame, classifier: str) -> int:
+    """Row of the best run: highest TSTR/TRTR ratio of `classifier`, else lowest MMD²."""
+    ratio = table[f"tstr_trtr_ratio_{classifier}"]
+    if ratio.notna().any():
+        return int(ratio.idxmax())
+    return int(table["mmd2"].idxmin())
+
+
 def results_table(evaluations: list[dict]) -> pd.DataFrame:
     """One row per run: dataset, run, its hyper-parameters, training summary, metrics."""
     rows = [

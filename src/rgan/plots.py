@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 import matplotlib
 
@@ -175,4 +176,37 @@ def distance_plot(
     ax.set_ylabel("density")
     ax.legend()
     ax.set_title(f"{title}\nmembership-inference AUC {auc:.3f} (0.5: no leak)", fontsize=9)
+    save_figure(fig, path)
+
+
+def side_by_side(
+    real: np.ndarray,
+    real_labels: np.ndarray,
+    synthetic: np.ndarray,
+    synthetic_labels: np.ndarray,
+    n_classes: int,
+    meta: dict,
+    path: str | os.PathLike,
+    title: str,
+    per_class: int = 6,
+) -> None:
+    """Real and synthetic sequences, `per_class` per class in one row per class, side by side
+    (unlabelled synthetic sequences fill the rows in order)."""
+
+    def rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if (y < 0).all():
+            return X[: per_class * n_classes]
+        chosen = [np.flatnonzero(y == label)[:per_class] for label in range(n_classes)]
+        return X[np.concatenate(chosen)]
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.5 * n_classes + 1.2))
+    for ax, name, X, y in (
+        (axes[0], "real (test split)", real, real_labels),
+        (axes[1], "synthetic", synthetic, synthetic_labels),
+    ):
+        ax.imshow(snapshot_grid(rows(X, y), n_classes, meta), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(textwrap.fill(title, 120), fontsize=8)
     save_figure(fig, path)

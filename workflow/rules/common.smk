@@ -32,6 +32,15 @@ def run_evaluations(wildcards):
     )
 
 
+def run_samples(wildcards):
+    """Synthetic samples of every run of the grid for one dataset (same order as above)."""
+    return expand(
+        "results/synthetic/{dataset}/{run}/samples.npz",
+        dataset=wildcards.dataset,
+        run=paramspace.instance_patterns,
+    )
+
+
 def reading_options(wildcards):
     """The config's options for reading one dataset (all but its normalisation)."""
     options = config["data"].get(wildcards.dataset, {})

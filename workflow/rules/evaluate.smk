@@ -36,7 +36,9 @@ rule evaluate:
 
 rule aggregate:
     input:
-        run_evaluations,
+        evaluations=run_evaluations,
+        samples=run_samples,
+        prepared="results/data/{dataset}/prepared.npz",
     output:
         csv=report(
             "results/tstr/{dataset}.csv",
@@ -50,11 +52,21 @@ rule aggregate:
             category="Results",
             labels={"dataset": "{dataset}", "table": "sortable table"},
         ),
+        best=report(
+            "results/tstr/{dataset}_best.png",
+            caption="../report/best.rst",
+            category="Samples",
+            subcategory="{dataset}",
+            labels={"run": "best run, beside real data"},
+        ),
     log:
         "results/logs/aggregate/{dataset}.log",
     benchmark:
         "results/benchmarks/aggregate/{dataset}.tsv"
     conda:
         "../../envs/rgan.yaml"
+    params:
+        # The best run is the one with the highest TSTR/TRTR ratio of this classifier.
+        classifier=config["evaluate"]["classifiers"][0],
     script:
         "../scripts/aggregate.py"
