@@ -39,6 +39,12 @@ class EvalSettings:
     max_points: int = 2000  # per side, for the kernel tests (their cost grows with its square)
     extra_tstr_multipliers: tuple[int, ...] = ()  # TSTR also with this many × the 1× samples
 
+    @classmethod
+    def from_config(cls, options: dict, threads: int) -> EvalSettings:
+        """From the config's `evaluate:` section (lists become tuples) and the rule's threads."""
+        tuples = {key: tuple(value) for key, value in options.items() if isinstance(value, list)}
+        return cls(**{**options, **tuples, "threads": threads})
+
     @property
     def sample_multiplier(self) -> int:
         """How many times the 1× synthetic set the generate rule draws."""

@@ -98,6 +98,11 @@ class ImageConv(nn.Module):
         return out.permute(0, 2, 1, 3).reshape(batch, steps, -1)
 
 
+def critic_layer(spec: ModelSpec, layer: nn.Module) -> nn.Module:
+    """A discriminator layer, spectrally normalised when the spec asks for it."""
+    return spectral_norm(layer) if spec.spectral_norm else layer
+
+
 def generator_head(spec: ModelSpec) -> nn.Module:
     """From the recurrent states to one value per feature and step."""
     if spec.conv == "1d":
@@ -113,14 +118,13 @@ def generator_head(spec: ModelSpec) -> nn.Module:
 
 def discriminator_front(spec: ModelSpec) -> tuple[nn.Module, int]:
     """Convolutions applied to D's input before the recurrent layers, and their output width."""
-    normalise = spectral_norm if spec.spectral_norm else (lambda layer: layer)
     if spec.conv == "1d":
         front = TimeConv(spec.n_features, spec.hidden)
-        front.conv = normalise(front.conv)
+        front.conv = critic_layer(spec, front.conv)
         return nn.Sequential(front, nn.LeakyReLU(0.2)), spec.hidden
     if spec.conv == "2d":
         front = ImageConv(1, CONV2D_CHANNELS, spec.n_features)
-        front.conv = normalise(front.conv)
+        front.conv = critic_layer(spec, front.conv)
         return nn.Sequential(front, nn.LeakyReLU(0.2)), CONV2D_CHANNELS * spec.n_features
     return nn.Identity(), spec.n_features
 
@@ -176,11 +180,10 @@ class Discriminator(nn.Module):
         self.spec = spec
         self.front, width = discriminator_front(spec)
         self.rnn = recurrent(spec, width + spec.label_width, spec.bidirectional)
-        normalise = spectral_norm if spec.spectral_norm else (lambda layer: layer)
         states = spec.hidden * (2 if spec.bidirectional else 1)
-        self.head = normalise(nn.Linear(states, 1))
+        self.head = critic_layer(spec, nn.Linear(states, 1))
         self.classifier = (
-            normalise(nn.Linear(states, spec.n_classes)) if spec.aux_classifier else None
+            critic_layer(spec, nn.Linear(states, spec.n_classes)) if spec.aux_classifier else None
         )
 
     def forward(
