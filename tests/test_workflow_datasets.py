@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from runner import TINY, new_workdir, snakemake
+from lfw_fixture import write_lfwcrop_zip
+from runner import REPO, TINY, new_workdir, snakemake
 from served import md5, serve, write_mnist_fixture
 
 
@@ -49,6 +50,35 @@ def test_mnist_download_flows_through_the_dag_to_the_csv(mnist_server, tmp_path)
     row = pd.read_csv(workdir / "results/tstr/mnist.csv").iloc[0]
     assert row["dataset"] == "mnist" and row["epochs_run"] == 6
     assert row["trtr_logistic_regression_accuracy"] > 0.8
+
+
+def test_lfw_faces_flow_through_the_dag_with_an_identification_check(tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    people = {f"Person_{chr(65 + i)}": 24 for i in range(4)} | {"Rarely_Seen": 3}
+    write_lfwcrop_zip(served / "lfwcrop_grey.zip", people)
+    config = {
+        **TINY,
+        "datasets": ["lfw"],
+        "data_dir": str(tmp_path / "data"),
+        "download": {"retries": 1, "backoff_seconds": 0.0, "timeout_seconds": 10},
+        "data": {"lfw": {"size": [14, 14], "min_faces_per_person": 20}},
+    }
+    with serve(served) as url:
+        config["data"]["lfw"]["mirrors"] = [url]
+        workdir = new_workdir(tmp_path / "lfw", config)
+        snakemake(workdir, "--cores", "2")
+    with np.load(workdir / "results/data/lfw/raw.npz") as raw:
+        assert raw["X"].shape == (96, 14, 14)  # Rarely_Seen has fewer than 20 faces
+    table = pd.read_csv(workdir / "results/tstr/lfw.csv")
+    readme = (REPO / "README.md").read_text()
+    for column in table.columns:
+        if column.startswith("identification_"):
+            assert f"| `{column}` |" in readme, f"{column} is not documented in README.md"
+    row = table.iloc[0]
+    assert row["identification_accuracy_real"] > 0.9  # four clearly different fixture faces
+    for column in ("identification_rate_real", "identification_rate_synthetic"):
+        assert 0.0 <= row[column] <= 1.0
 
 
 def test_bad_checksum_stops_the_dag_with_the_url_and_leaves_nothing(mnist_server, tmp_path):

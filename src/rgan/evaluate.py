@@ -11,6 +11,7 @@ import pandas as pd
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
+from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
 from rgan.metrics.utility import tstr_scores, utility_scores
@@ -38,6 +39,7 @@ class EvalSettings:
     mmd_permutations: int = 200
     max_points: int = 2000  # per side, for the kernel tests (their cost grows with its square)
     extra_tstr_multipliers: tuple[int, ...] = ()  # TSTR also with this many × the 1× samples
+    identification_confidence: float = 0.9  # probability at which a face counts as identified
 
     @classmethod
     def from_config(cls, options: dict, threads: int) -> EvalSettings:
@@ -112,7 +114,8 @@ def evaluate_run(
 ) -> tuple[dict, dict]:
     """(result, distances): utility (TRTR/TSTR/TRTS per classifier on the 1× samples, the first
     1/sample_multiplier of them; TSTR with each extra multiplier; TRTR only for an RGAN's
-    unlabelled samples), fidelity and privacy metrics of one run."""
+    unlabelled samples), fidelity and privacy metrics of one run; identification when the labels
+    name people."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
@@ -146,6 +149,14 @@ def evaluate_run(
     metrics |= fidelity(data, synthetic.X, settings)
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
     metrics |= private
+    if labelled and data.meta.get("labels") == "identity":
+        metrics |= identification(
+            (data.X["train"], data.y["train"]),
+            (data.X["test"], data.y["test"]),
+            labelled,
+            settings.identification_confidence,
+            settings.seed,
+        )
     result = {
         "params": card["params"],
         "training": {key: card[key] for key in TRAINING_COLUMNS},

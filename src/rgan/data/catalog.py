@@ -37,6 +37,7 @@ class DatasetSpec:
     defaults: dict = field(default_factory=dict)
     folder: str | None = None  # sub-folder of data_dir (shared by lfw and lfw64)
     user_path: bool = False  # options["path"] points at the user's own files
+    identities: bool = False  # labels name people (evaluated for identification)
 
 
 def images_reader(read: Callable, class_names: list[str]) -> Callable[[Files, dict], RawData]:
@@ -80,10 +81,20 @@ CATALOG: dict[str, DatasetSpec] = {
     "mnist": DatasetSpec("image", images_reader(read_idx_images, MNIST_CLASSES), MNIST),
     "fashion": DatasetSpec("image", images_reader(read_idx_images, FASHION_CLASSES), FASHION),
     "lfw": DatasetSpec(
-        "image", lfw_reader, LFWCROP, {**LFW_DEFAULTS, "size": [28, 28]}, folder="lfw"
+        "image",
+        lfw_reader,
+        LFWCROP,
+        {**LFW_DEFAULTS, "size": [28, 28]},
+        folder="lfw",
+        identities=True,
     ),
     "lfw64": DatasetSpec(
-        "image", lfw_reader, LFWCROP, {**LFW_DEFAULTS, "size": [64, 64]}, folder="lfw"
+        "image",
+        lfw_reader,
+        LFWCROP,
+        {**LFW_DEFAULTS, "size": [64, 64]},
+        folder="lfw",
+        identities=True,
     ),
     "mimic3_ihm": DatasetSpec("timeseries", mimic3_reader, defaults={"hours": 48}, user_path=True),
     "npz": DatasetSpec("timeseries", npz_reader, user_path=True),
@@ -178,10 +189,14 @@ def load_dataset(name: str, options: dict, files: Files) -> SequenceDataset:
     )
     names = [raw.class_names[c] for c in classes] if classes else raw.class_names
     if spec.kind == "image":
-        return shape_images(name, raw.X[indices], labels, names, options)
-    series = [raw.X[i] for i in indices]
-    mask = None if raw.mask is None else raw.mask[indices]
-    return shape_series(name, series, mask, labels, names, options, raw.feature_names)
+        dataset = shape_images(name, raw.X[indices], labels, names, options)
+    else:
+        series = [raw.X[i] for i in indices]
+        mask = None if raw.mask is None else raw.mask[indices]
+        dataset = shape_series(name, series, mask, labels, names, options, raw.feature_names)
+    if spec.identities:
+        dataset.meta["labels"] = "identity"
+    return dataset
 
 
 def shape_images(
