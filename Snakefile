@@ -25,3 +25,4 @@ rule all:
     default_target: True
     input:
         expand("results/tstr/{dataset}.csv", dataset=config["datasets"]),
+        expand("results/tstr/{dataset}_grid.png", dataset=config["datasets"]),

@@ -98,6 +98,7 @@ def test_changed_training_parameter_reruns_training_onwards_only(finished, tmp_p
         "generate": 1,
         "evaluate": 1,
         "aggregate": 1,
+        "summarise_grid": 1,
     }
     raw = workdir / "results/data/digits/raw.npz"
     before = raw.stat().st_mtime_ns
@@ -110,7 +111,14 @@ def test_changed_training_parameter_reruns_training_onwards_only(finished, tmp_p
 
     config["run"]["hidden"] = 16  # a new run: a new path, trained from scratch
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    assert set(planned_jobs(workdir)) == {"all", "train", "generate", "evaluate", "aggregate"}
+    assert set(planned_jobs(workdir)) == {
+        "all",
+        "train",
+        "generate",
+        "evaluate",
+        "aggregate",
+        "summarise_grid",
+    }
 
 
 def test_unconditional_convolutional_rgan_runs_through_the_dag(tmp_path):
@@ -152,7 +160,13 @@ def test_report_contains_the_results_table(finished):
     assert embedded == (finished / "results/tstr/digits.csv").read_text()
     categories = {Path(path).name for path in entries}
     assert {"real_inputs.png", "grid.png", "training.png", "progress.gif"} <= categories
-    assert {"embedding.png", "privacy.png", "digits_best.png"} <= categories
+    assert {
+        "embedding.png",
+        "privacy.png",
+        "digits_best.png",
+        "digits_grid.png",
+        "digits_points.csv",
+    } <= categories
 
 
 CLICK = """(() => {

@@ -65,13 +65,21 @@ class RunParams:
         return self.model == "rcgan"
 
     @classmethod
+    def from_path(cls, run: str) -> RunParams:
+        """Parse a run path such as `model~rcgan/hidden~64/seed~0` (the {run} wildcard)."""
+        pairs = [part.split("~", 1) for part in run.split("/")]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"run {run!r}: expected key~value parts separated by /")
+        return cls.from_mapping(dict(pairs))
+
+    @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> RunParams:
         """Build from a mapping (e.g. a Paramspace instance), coercing each value to its type."""
-        known = {field.name: field for field in fields(cls)}
+        known = sorted(field.name for field in fields(cls))
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ValueError(f"unknown run parameters {unknown}: expected some of {sorted(known)}")
-        return cls(**{name: COERCE[known[name].type](value) for name, value in values.items()})
+            raise ValueError(f"unknown run parameters {unknown}: expected some of {known}")
+        return cls(**coerced(values))
 
 
 @dataclass(frozen=True)
@@ -94,21 +102,65 @@ class TrainBudget:
     tensorboard: bool = False  # also write TensorBoard event files
 
 
-def run_table(defaults: dict[str, Any], grid: dict[str, list]) -> pd.DataFrame:
-    """One row per run: the defaults with every combination of the grid's values."""
+def run_table(
+    defaults: dict[str, Any],
+    grid: dict[str, list],
+    include: list[dict[str, Any]] = (),
+    exclude: list[dict[str, Any]] = (),
+) -> pd.DataFrame:
+    """One row per run: the defaults with every combination of the grid's values, plus each
+    `include` point (its keys over the defaults), minus every point that matches all keys of
+    an `exclude` entry."""
     names = [field.name for field in fields(RunParams)]
-    unknown = sorted((set(defaults) | set(grid)) - set(names))
-    if unknown:
-        raise ValueError(f"unknown run parameters {unknown}: expected some of {names}")
+    for where, keys in [("run", defaults), ("grid", grid)] + [
+        (f"{section}[{i}]", entry)
+        for section, entries in (("include", include), ("exclude", exclude))
+        for i, entry in enumerate(entries)
+    ]:
+        unknown = sorted(set(keys) - set(names))
+        if unknown:
+            raise ValueError(f"{where}: unknown run parameters {unknown}: expected some of {names}")
     base = {**asdict(RunParams()), **defaults}
     keys = list(grid)
     rows = [
         {**base, **dict(zip(keys, values, strict=True))}
         for values in itertools.product(*(grid[key] for key in keys))
     ]
+    rows += [{**base, **point} for point in include]
+    points = []
     for row in rows:  # an impossible combination stops the workflow before any job runs
         try:
-            RunParams.from_mapping(row)
+            points.append(RunParams.from_mapping(row))
         except ValueError as error:
             raise ValueError(f"run {row}: {error}") from None
-    return pd.DataFrame(rows, columns=names).drop_duplicates(ignore_index=True)
+    dropped = [coerced(entry) for entry in exclude]
+    kept = [
+        asdict(point)
+        for point in points
+        if not any(all(getattr(point, k) == v for k, v in entry.items()) for entry in dropped)
+    ]
+    if not kept:
+        raise ValueError("the grid is empty: `exclude` removes every point")
+    return pd.DataFrame(kept, columns=names).drop_duplicates(ignore_index=True)
+
+
+def coerced(values: dict[str, Any]) -> dict[str, Any]:
+    """Run parameter values converted to their fields' types."""
+    types = {field.name: field.type for field in fields(RunParams)}
+    return {name: COERCE[types[name]](value) for name, value in values.items()}
+
+
+def dataset_runs(config: dict, dataset: str) -> pd.DataFrame:
+    """The runs of one dataset: its `experiments.<dataset>` section (run values merged over the
+    top-level `run`; grid, include and exclude replacing the top-level ones) as a run table."""
+    section = config.get("experiments", {}).get(dataset, {})
+    try:
+        return run_table(
+            {**config["run"], **section.get("run", {})},
+            section.get("grid", config["grid"]),
+            section.get("include", config.get("include", [])),
+            section.get("exclude", config.get("exclude", [])),
+        )
+    except ValueError as error:
+        where = f"experiments.{dataset}" if section else "run/grid"
+        raise ValueError(f"{dataset} ({where}): {error}") from None

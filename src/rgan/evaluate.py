@@ -10,6 +10,7 @@ import pandas as pd
 
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
+from rgan.grid import point_of
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
@@ -175,11 +176,12 @@ def best_run(table: pd.DataFrame, classifier: str) -> int:
 
 
 def results_table(evaluations: list[dict]) -> pd.DataFrame:
-    """One row per run: dataset, run, its hyper-parameters, training summary, metrics."""
+    """One row per run: dataset, run, grid point, hyper-parameters, training summary, metrics."""
     rows = [
         {
             "dataset": result["dataset"],
             "run": result["run"],
+            "point": point_of(result["run"]),
             **result["params"],
             **result["training"],
             **result["metrics"],

@@ -210,3 +210,47 @@ def side_by_side(
         ax.set_yticks([])
     fig.suptitle(textwrap.fill(title, 120), fontsize=8)
     save_figure(fig, path)
+
+
+def grid_plot(
+    table: pd.DataFrame,
+    metric: str,
+    axes_keys: list[str],
+    heatmap: tuple[str, str] | None,
+    path: str | os.PathLike,
+    title: str,
+) -> None:
+    """`metric` against each hyper-parameter the grid varies (every run a dot, the mean over
+    the other keys a line), and a heat map of its mean over two of them."""
+    panels = len(axes_keys) + (heatmap is not None)
+    fig, axes = plt.subplots(1, max(panels, 1), figsize=(3.6 * max(panels, 1), 3.4), squeeze=False)
+    axes = axes[0]
+    if not panels:
+        axes[0].text(0.5, 0.5, "one grid point:\nnothing to compare", ha="center", va="center")
+        axes[0].set_axis_off()
+    for ax, key in zip(axes, axes_keys, strict=False):
+        values = sorted(table[key].unique(), key=str)
+        positions = {value: i for i, value in enumerate(values)}
+        x = table[key].map(positions).to_numpy(dtype=float)
+        jitter = np.random.default_rng(0).uniform(-0.08, 0.08, len(x))
+        ax.scatter(x + jitter, table[metric], s=14, alpha=0.6)
+        means = table.groupby(key, sort=False)[metric].mean()
+        ax.plot(range(len(values)), [means.get(value, np.nan) for value in values], "k-o", ms=4)
+        ax.set_xticks(range(len(values)), [str(value) for value in values])
+        ax.set_xlabel(key)
+        ax.set_ylabel(metric, fontsize=8)
+    if heatmap is not None:
+        ax = axes[-1]
+        rows, columns = heatmap
+        grid = table.pivot_table(index=rows, columns=columns, values=metric, aggfunc="mean")
+        image = ax.imshow(grid.to_numpy(dtype=float), cmap="viridis", aspect="auto")
+        for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7, color="w")
+        ax.set_xticks(range(grid.shape[1]), [str(value) for value in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [str(value) for value in grid.index])
+        ax.set_xlabel(columns)
+        ax.set_ylabel(rows)
+        fig.colorbar(image, ax=ax, label=f"mean {metric}")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    save_figure(fig, path)

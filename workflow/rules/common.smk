@@ -1,16 +1,26 @@
 from dataclasses import asdict
+from functools import cache
 
 from snakemake.utils import Paramspace
 
-from rgan.config import RunParams, run_table
+from rgan.config import RunParams, dataset_runs
 from rgan.data import dataset_spec
 
 # Unknown dataset names stop the workflow here, before any job runs.
-for name in set(config["datasets"]) | set(config["data"]):
+for name in set(config["datasets"]) | set(config["data"]) | set(config["experiments"]):
     dataset_spec(name)
 
-# Every run is one row of this table; its path, e.g. model~rcgan/hidden~64/.../seed~0, is {run}.
-paramspace = Paramspace(run_table(config["run"], config["grid"]), single_wildcard="run")
+
+@cache
+def grid_of(dataset):
+    """The dataset's runs as a Paramspace: each row is one run, whose path, e.g.
+    model~rcgan/hidden~64/.../seed~0, is the {run} wildcard."""
+    return Paramspace(dataset_runs(config, dataset), single_wildcard="run")
+
+
+# Impossible or empty grids stop the workflow here too, naming the dataset.
+for name in config["datasets"]:
+    grid_of(name)
 
 
 wildcard_constraints:
@@ -20,7 +30,7 @@ wildcard_constraints:
 
 def run_params(wildcards):
     """The hyper-parameters encoded in the {run} wildcard."""
-    return asdict(RunParams.from_mapping(paramspace.instance(wildcards)))
+    return asdict(RunParams.from_path(wildcards.run))
 
 
 def run_evaluations(wildcards):
@@ -28,16 +38,7 @@ def run_evaluations(wildcards):
     return expand(
         "results/eval/{dataset}/{run}.json",
         dataset=wildcards.dataset,
-        run=paramspace.instance_patterns,
-    )
-
-
-def run_samples(wildcards):
-    """Synthetic samples of every run of the grid for one dataset (same order as above)."""
-    return expand(
-        "results/synthetic/{dataset}/{run}/samples.npz",
-        dataset=wildcards.dataset,
-        run=paramspace.instance_patterns,
+        run=grid_of(wildcards.dataset).instance_patterns,
     )
 
 

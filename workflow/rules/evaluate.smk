@@ -36,8 +36,8 @@ rule evaluate:
 
 rule aggregate:
     input:
+        # Only the evaluations are a list, so `--batch aggregate=i/n` splits the grid's runs.
         evaluations=run_evaluations,
-        samples=run_samples,
         prepared="results/data/{dataset}/prepared.npz",
     output:
         csv=report(
@@ -68,5 +68,35 @@ rule aggregate:
     params:
         # The best run is the one with the highest TSTR/TRTR ratio of this classifier.
         classifier=config["evaluate"]["classifiers"][0],
+        # The best run's samples: made before its evaluation, so they exist here.
+        samples=lambda wildcards: f"results/synthetic/{wildcards.dataset}/{{run}}/samples.npz",
     script:
         "../scripts/aggregate.py"
+
+
+rule summarise_grid:
+    input:
+        csv="results/tstr/{dataset}.csv",
+    output:
+        points=report(
+            "results/tstr/{dataset}_points.csv",
+            caption="../report/points.rst",
+            category="Grid",
+            labels={"dataset": "{dataset}", "item": "per point, seeds averaged (CSV)"},
+        ),
+        figure=report(
+            "results/tstr/{dataset}_grid.png",
+            caption="../report/grid.rst",
+            category="Grid",
+            labels={"dataset": "{dataset}", "item": "metric per hyper-parameter"},
+        ),
+    log:
+        "results/logs/summarise_grid/{dataset}.log",
+    conda:
+        "../../envs/rgan.yaml"
+    params:
+        metric=config["grid_plot"]["metric"],
+        heatmap=config["grid_plot"]["heatmap"],
+        classifier=config["evaluate"]["classifiers"][0],
+    script:
+        "../scripts/summarise_grid.py"

@@ -16,7 +16,7 @@ with atomic_path(snakemake.output.csv) as tmp:
 write_results_page(table, snakemake.output.page, f"Results: {dataset}")
 best = best_run(table, snakemake.params.classifier)
 data = PreparedData.load(snakemake.input.prepared)
-synthetic = SequenceDataset.load(snakemake.input.samples[best])
+synthetic = SequenceDataset.load(snakemake.params.samples.format(run=table.loc[best, "run"]))
 plots.side_by_side(
     data.X["test"],
     data.y["test"],

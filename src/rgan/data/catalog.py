@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from rgan.data import images as image_ops
 from rgan.data import ucr
@@ -161,6 +160,8 @@ def choose(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices kept and their labels: only `classes` (renumbered 0..k-1 in the given order),
     then at most `max_samples`, drawn stratified by label with a fixed seed."""
+    from sklearn.model_selection import train_test_split  # here: the Snakefile imports this module
+
     indices = np.arange(len(labels))
     if classes:
         missing = sorted(set(classes) - set(np.unique(labels).tolist()))

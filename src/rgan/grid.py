@@ -1,0 +1,68 @@
+"""A grid's results table seen by grid point: seeds of one point grouped, and which
+hyper-parameters the grid varies."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from rgan.config import RunParams
+
+PARAMETERS = list(RunParams.__dataclass_fields__)
+SEED = re.compile(r"(^|/)seed~[^/]+")
+
+
+def point_of(run: str) -> str:
+    """The run's path without its seed: the grid point that its seeds repeat."""
+    return SEED.sub("", run).strip("/") or "defaults"
+
+
+def varied(table: pd.DataFrame, include_seed: bool = False) -> list[str]:
+    """Hyper-parameters that take more than one value in the table (the grid's axes)."""
+    return [
+        name
+        for name in PARAMETERS
+        if name in table and table[name].nunique() > 1 and (include_seed or name != "seed")
+    ]
+
+
+def by_point(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per grid point: its hyper-parameters, `n_seeds`, the statuses of its runs, and
+    for every numeric result its mean (`<name>_mean`) and standard deviation (`<name>_sd`)
+    over the seeds."""
+    table = table.assign(point=table["run"].map(point_of))
+    keys = ["dataset", "point"] + [name for name in PARAMETERS if name != "seed" and name in table]
+    numeric = [
+        column
+        for column in table.select_dtypes("number").columns
+        if column not in PARAMETERS and column != "n_synthetic"
+    ]
+    groups = table.groupby(keys, sort=False, dropna=False)
+    summary = groups.agg(
+        n_seeds=("seed", "nunique"),
+        statuses=("status", lambda statuses: ", ".join(sorted(set(statuses)))),
+    )
+    means, spreads = groups[numeric].mean(), groups[numeric].std()
+    for column in numeric:
+        summary[f"{column}_mean"], summary[f"{column}_sd"] = means[column], spreads[column]
+    return summary.reset_index()
+
+
+def plot_choices(
+    table: pd.DataFrame, metric: str | None, heatmap: list[str] | None, classifier: str
+) -> tuple[str, tuple[str, str] | None]:
+    """The grid figure's metric (default: the TSTR/TRTR ratio of `classifier`, or MMD² when no
+    run has labels) and heat-map keys (default: the first two varied hyper-parameters)."""
+    if metric is None:
+        ratio = f"tstr_trtr_ratio_{classifier}"
+        metric = ratio if ratio in table and table[ratio].notna().any() else "mmd2"
+    if metric not in table:
+        raise ValueError(f"grid_plot.metric {metric!r} is not a column of the results table")
+    if heatmap is None:
+        axes = varied(table)
+        return metric, (axes[0], axes[1]) if len(axes) >= 2 else None
+    unknown = [key for key in heatmap if key not in PARAMETERS]
+    if unknown:
+        raise ValueError(f"grid_plot.heatmap: {unknown} are not run parameters: {PARAMETERS}")
+    return metric, (heatmap[0], heatmap[1])

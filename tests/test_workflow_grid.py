@@ -1,0 +1,48 @@
+"""A hyper-parameter grid through the real Snakemake workflow: include/exclude, seeds grouped by
+point, shared out with `--batch`, and diverged points still in the CSV."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from PIL import Image
+from runner import TINY, new_workdir, planned_jobs, snakemake
+
+
+def test_grid_split_in_batches_covers_every_point_even_diverged_ones(tmp_path):
+    config = {
+        **TINY,
+        "grid": {"hidden": [16, 32], "seed": [0, 1]},
+        "include": [{"hidden": 24}],
+        "exclude": [{"hidden": 16, "seed": 1}],
+        # Every gradient is "exploding": each run diverges at once, with no rollback left.
+        "train": {**TINY["train"], "max_grad_norm": 1e-9, "max_rollbacks": 0},
+    }
+    workdir = new_workdir(tmp_path / "grid", config)
+    assert planned_jobs(workdir)["train"] == 4  # 2 × 2 − 1 excluded + 1 included
+
+    # Two people share the grid: the first runs batch 1/2, the second sees only the rest.
+    first = planned_jobs(workdir, "--batch", "aggregate=1/2")["train"]
+    snakemake(workdir, "--cores", "2", "--batch", "aggregate=1/2")
+    assert not (workdir / "results/tstr/digits.csv").exists()
+    assert 1 <= first < 4
+    assert planned_jobs(workdir, "--batch", "aggregate=2/2")["train"] == 4 - first
+    snakemake(workdir, "--cores", "2")
+
+    table = pd.read_csv(workdir / "results/tstr/digits.csv")
+    runs = set(zip(table["hidden"], table["seed"], strict=True))
+    assert runs == {(16, 0), (32, 0), (32, 1), (24, 0)}
+    assert set(table["status"]) == {"diverged"}
+    assert table["stop_reason"].str.contains("gradient norm").all()
+    assert table["mmd2"].notna().all()  # a diverged run still has its metrics
+
+    points = pd.read_csv(workdir / "results/tstr/digits_points.csv").set_index("hidden")
+    assert points.loc[32, "n_seeds"] == 2 and points.loc[16, "n_seeds"] == 1
+    assert points.loc[32, "mmd2_mean"] == pytest.approx(
+        table.loc[table["hidden"] == 32, "mmd2"].mean()
+    )
+    assert points.loc[32, "statuses"] == "diverged"
+    figure = Image.open(workdir / "results/tstr/digits_grid.png")
+    assert figure.size[0] > figure.size[1]  # a panel for `hidden`, and no heat map (one key)
+    log = (workdir / "results/logs/summarise_grid/digits.log").read_text()
+    assert "4 runs in 3 grid points; axes ['hidden'], heat map None" in log

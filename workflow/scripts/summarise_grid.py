@@ -1,0 +1,24 @@
+"""The grid seen by point: seeds averaged (results/tstr/<dataset>_points.csv), and a figure of
+one metric against each hyper-parameter the grid varies, with a heat map over two of them."""
+
+import pandas as pd
+
+from rgan import logs, plots
+from rgan.grid import by_point, plot_choices, varied
+from rgan.io import atomic_path
+
+logger = logs.setup(snakemake.log[0])
+dataset = snakemake.wildcards.dataset
+table = pd.read_csv(snakemake.input.csv)
+points = by_point(table)
+with atomic_path(snakemake.output.points) as tmp:
+    points.to_csv(tmp, index=False)
+metric, heatmap = plot_choices(
+    table, snakemake.params.metric, snakemake.params.heatmap, snakemake.params.classifier
+)
+axes_keys = varied(table)
+title = f"{dataset}: {metric} over the grid ({len(table)} runs)"
+plots.grid_plot(table, metric, axes_keys, heatmap, snakemake.output.figure, title)
+logger.info(
+    "%d runs in %d grid points; axes %s, heat map %s", len(table), len(points), axes_keys, heatmap
+)
