@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint report install browser clean
+.PHONY: run test test-slurm lint report install browser clean
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -18,6 +18,12 @@ report: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/pytest
+
+# The workflow through profiles/slurm on a real one-node SLURM cluster with two fake GPUs, started
+# here (Debian's slurmctld, slurmd and munge, installed once) and stopped even when tests fail.
+test-slurm: $(STAMP)
+	status=0; tests/slurm/start_cluster.sh && $(BIN)/pytest tests/slurm || status=$$?; \
+		tests/slurm/stop_cluster.sh; exit $$status
 
 # The report test opens report.html in headless Chromium: Debian's package, installed once.
 browser:
