@@ -1,9 +1,11 @@
 import json
+import os
+import stat
 
 import torch
 
 from rgan.config import RunParams, TrainBudget
-from rgan.io import atomic_path
+from rgan.io import atomic_path, write_json
 from rgan.train import train_rcgan
 
 PARAMS = RunParams(hidden=16, batch_size=64, seed=3)
@@ -56,3 +58,12 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         pass
     assert json.loads(target.read_text()) == {"version": 1}
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_atomic_write_gives_the_usual_permissions_not_mkstemps_private_ones(tmp_path):
+    previous = os.umask(0o027)  # e.g. a group-shared results folder on a cluster
+    try:
+        write_json(tmp_path / "metrics.json", {"mmd2": 0.1})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "metrics.json").stat().st_mode) == 0o640
