@@ -17,7 +17,8 @@ metric, heatmap = plot_choices(
     table, snakemake.params.metric, snakemake.params.heatmap, snakemake.params.classifier
 )
 axes_keys = varied(table)
-title = f"{dataset}: {metric} over the grid ({len(table)} runs)"
+runs = f"{len(table)} run" + ("s" if len(table) != 1 else "")
+title = f"{dataset}: {metric} over the grid ({runs})"
 plots.grid_plot(table, metric, axes_keys, heatmap, snakemake.output.figure, title)
 logger.info(
     "%d runs in %d grid points; axes %s, heat map %s", len(table), len(points), axes_keys, heatmap
