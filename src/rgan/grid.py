@@ -28,16 +28,11 @@ def varied(table: pd.DataFrame, include_seed: bool = False) -> list[str]:
 
 
 def by_point(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per grid point: its hyper-parameters, `n_seeds`, the statuses of its runs, and
-    for every numeric result its mean (`<name>_mean`) and standard deviation (`<name>_sd`)
-    over the seeds."""
-    table = table.assign(point=table["run"].map(point_of))
+    """One row per grid point of a results table (grouped by its `point` column): the point's
+    hyper-parameters, `n_seeds`, the statuses of its runs, and for every numeric result its mean
+    (`<name>_mean`) and standard deviation (`<name>_sd`) over the seeds."""
     keys = ["dataset", "point"] + [name for name in PARAMETERS if name != "seed" and name in table]
-    numeric = [
-        column
-        for column in table.select_dtypes("number").columns
-        if column not in PARAMETERS and column != "n_synthetic"
-    ]
+    numeric = [column for column in table.select_dtypes("number") if column not in PARAMETERS]
     groups = table.groupby(keys, sort=False, dropna=False)
     summary = groups.agg(
         n_seeds=("seed", "nunique"),

@@ -75,26 +75,18 @@ LFWCROP = Source(
 LFW_DEFAULTS = {"min_faces_per_person": 20}
 
 
+def lfw_spec(size: int) -> DatasetSpec:
+    """LFWcrop faces resized to size × size; the labels are people (lfw and lfw64 share files)."""
+    defaults = {**LFW_DEFAULTS, "size": [size, size]}
+    return DatasetSpec("image", lfw_reader, LFWCROP, defaults, folder="lfw", identities=True)
+
+
 CATALOG: dict[str, DatasetSpec] = {
     "digits": DatasetSpec("image", images_reader(read_digits, DIGITS_CLASSES)),
     "mnist": DatasetSpec("image", images_reader(read_idx_images, MNIST_CLASSES), MNIST),
     "fashion": DatasetSpec("image", images_reader(read_idx_images, FASHION_CLASSES), FASHION),
-    "lfw": DatasetSpec(
-        "image",
-        lfw_reader,
-        LFWCROP,
-        {**LFW_DEFAULTS, "size": [28, 28]},
-        folder="lfw",
-        identities=True,
-    ),
-    "lfw64": DatasetSpec(
-        "image",
-        lfw_reader,
-        LFWCROP,
-        {**LFW_DEFAULTS, "size": [64, 64]},
-        folder="lfw",
-        identities=True,
-    ),
+    "lfw": lfw_spec(28),
+    "lfw64": lfw_spec(64),
     "mimic3_ihm": DatasetSpec("timeseries", mimic3_reader, defaults={"hours": 48}, user_path=True),
     "npz": DatasetSpec("timeseries", npz_reader, user_path=True),
 }
