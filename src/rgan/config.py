@@ -75,11 +75,16 @@ class RunParams:
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> RunParams:
         """Build from a mapping (e.g. a Paramspace instance), coercing each value to its type."""
-        known = sorted(field.name for field in fields(cls))
-        unknown = sorted(set(values) - set(known))
+        unknown = sorted(set(values) - RUN_KEYS.keys())
         if unknown:
-            raise ValueError(f"unknown run parameters {unknown}: expected some of {known}")
+            raise ValueError(
+                f"unknown run parameters {unknown}: expected some of {sorted(RUN_KEYS)}"
+            )
         return cls(**coerced(values))
+
+
+# Run keys in path order, each with its field's type name (for coercing wildcard strings).
+RUN_KEYS = {field.name: field.type for field in fields(RunParams)}
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ def run_table(
     """One row per run: the defaults with every combination of the grid's values, plus each
     `include` point (its keys over the defaults), minus every point that matches all keys of
     an `exclude` entry."""
-    names = [field.name for field in fields(RunParams)]
+    names = list(RUN_KEYS)
     for where, keys in [("run", defaults), ("grid", grid)] + [
         (f"{section}[{i}]", entry)
         for section, entries in (("include", include), ("exclude", exclude))
@@ -146,8 +151,7 @@ def run_table(
 
 def coerced(values: dict[str, Any]) -> dict[str, Any]:
     """Run parameter values converted to their fields' types."""
-    types = {field.name: field.type for field in fields(RunParams)}
-    return {name: COERCE[types[name]](value) for name, value in values.items()}
+    return {name: COERCE[RUN_KEYS[name]](value) for name, value in values.items()}
 
 
 def dataset_runs(config: dict, dataset: str) -> pd.DataFrame:

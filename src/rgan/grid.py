@@ -7,9 +7,9 @@ import re
 
 import pandas as pd
 
-from rgan.config import RunParams
+from rgan.config import RUN_KEYS
 
-PARAMETERS = list(RunParams.__dataclass_fields__)
+PARAMETERS = list(RUN_KEYS)
 SEED = re.compile(r"(^|/)seed~[^/]+")
 
 
@@ -18,13 +18,11 @@ def point_of(run: str) -> str:
     return SEED.sub("", run).strip("/") or "defaults"
 
 
-def varied(table: pd.DataFrame, include_seed: bool = False) -> list[str]:
-    """Hyper-parameters that take more than one value in the table (the grid's axes)."""
-    return [
-        name
-        for name in PARAMETERS
-        if name in table and table[name].nunique() > 1 and (include_seed or name != "seed")
-    ]
+def varied(table: pd.DataFrame) -> list[str]:
+    """Hyper-parameters other than the seed that take more than one value in the table (the
+    grid's axes)."""
+    axes = [name for name in PARAMETERS if name != "seed" and name in table]
+    return [name for name in axes if table[name].nunique() > 1]
 
 
 def by_point(table: pd.DataFrame) -> pd.DataFrame:
