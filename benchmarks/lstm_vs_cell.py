@@ -3,34 +3,42 @@
 The naive variant has the same sizes, inputs and outputs (one-hot label concatenated at every
 step, a logit per step for D, tanh output for G) but runs an nn.LSTMCell in a Python loop over
 the time steps. Both are trained by the project's own `train_epoch` (BCE with logits, real
-target 0.9, Adam with `BETAS`, one D and one G update per batch, the fake batch reused), so only
-the recurrent implementation differs. Runs on the CPU.
+target 0.9, Adam with `BETAS`, one D and one G update per batch, the fake batch reused, the
+moving average of G's weights), so only the recurrent implementation differs. Runs on the CPU.
+
+It also times the recurrent layer alone (the discriminator's: label concatenated, forward and
+backward, no heads, losses or optimizers). That ratio bounds the training-step ratio: the rest of
+a step costs the same in both variants. `--amp` runs both under bfloat16 autocast (the `amp` run
+option). Each variant is timed in processes of its own, alternating, `seconds` in all per figure.
 
 Usage: .venv/bin/python benchmarks/lstm_vs_cell.py [--threads N] [--seconds S] [--hidden H]
-       [--batch B]   (defaults: the config's `run:` values, hidden 64 and batch 64)
-Prints one line per shape and a final JSON line with every figure.
+       [--batch B] [--amp]   (defaults: config.yaml's `run:` values)
+Prints two lines per shape and a final JSON line with every figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
+import statistics
 from collections.abc import Callable
 from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
+from common import (
+    BATCHES_PER_EPOCH,
+    N_CLASSES,
+    SHAPES,
+    calls_per_second,
+    default_run,
+    in_own_process,
+    training_epoch,
+)
 from torch import nn
 
 from rgan.config import RunParams
-from rgan.models import Discriminator, Generator, ModelSpec
-from rgan.train import BETAS, train_epoch
-
-SHAPES = {"8x8": (8, 8), "28x28": (28, 28)}
-N_CLASSES = 10
-DEFAULTS = RunParams(hidden=64, noise_dim=8, batch_size=64, lr=0.002)  # config.yaml `run:`
-BATCHES_PER_EPOCH = 20
+from rgan.models import Discriminator, Generator, ModelSpec, with_labels
 
 
 def unroll(
@@ -65,7 +73,8 @@ class CellDiscriminator(Discriminator):
         return unroll(self.rnn, self.head, x, one_hot).squeeze(-1), None
 
 
-VARIANTS = ((Generator, Discriminator), (CellGenerator, CellDiscriminator))
+VARIANTS = {"fused": (Generator, Discriminator), "cell_loop": (CellGenerator, CellDiscriminator)}
+ROUNDS = 2  # processes per variant, alternating
 
 
 def check_same_function(spec: ModelSpec) -> None:
@@ -80,72 +89,94 @@ def check_same_function(spec: ModelSpec) -> None:
         torch.testing.assert_close(cell(x, labels), fused(x, labels), atol=1e-5, rtol=1e-4)
 
 
-def trainer(
-    nets: tuple[type, type], steps: int, features: int, params: RunParams
-) -> Callable[[], object]:
-    """One training epoch (BATCHES_PER_EPOCH batches of random data) of the given G and D."""
+def layer_pass(fused: bool, steps: int, features: int, params: RunParams) -> Callable[[], None]:
+    """Forward and backward of the discriminator's recurrent layer alone, on one batch."""
     torch.manual_seed(0)
-    spec = ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim, params.layers)
-    G, D = nets[0](spec), nets[1](spec)
-    opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=BETAS["bce"])
-    opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=BETAS["bce"])
-    X = torch.rand(params.batch_size * BATCHES_PER_EPOCH, steps, features) * 2 - 1
-    y = torch.randint(0, N_CLASSES, (len(X),))
-    return lambda: train_epoch(G, D, opt_g, opt_d, X, y, params)
+    spec = ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim)
+    x = torch.rand(params.batch_size, steps, features, requires_grad=True)
+    labels = torch.randint(0, N_CLASSES, (params.batch_size,))
+    lstm = nn.LSTM(features + N_CLASSES, params.hidden, batch_first=True)
+    cell = nn.LSTMCell(features + N_CLASSES, params.hidden)
+    one_hot = F.one_hot(labels, N_CLASSES).to(torch.float32)
+
+    def run() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=params.amp):
+            if fused:
+                states = lstm(with_labels(x, labels, spec))[0]
+            else:
+                states = unroll(cell, nn.Identity(), x, one_hot)
+        states.float().sum().backward()
+
+    return run
 
 
-def measure(steps: int, features: int, seconds: float, params: RunParams) -> list[float]:
-    """Samples per second of full D+G steps, fused then cell loop, after one warm-up epoch each;
-    epochs alternate between the two so that both see the same background load."""
-    runs = [trainer(nets, steps, features, params) for nets in VARIANTS]
-    for run in runs:
-        run()
-    spent, epochs = [0.0] * len(runs), [0] * len(runs)
-    while min(spent) < seconds:
-        for i, run in enumerate(runs):
-            if spent[i] < seconds:
-                started = time.perf_counter()
-                run()
-                spent[i] += time.perf_counter() - started
-                epochs[i] += 1
-    samples = params.batch_size * BATCHES_PER_EPOCH
-    return [done * samples / took for done, took in zip(epochs, spent, strict=True)]
+def timed_variant(
+    variant: str, params: RunParams, threads: int, seconds: float
+) -> dict[str, dict[str, float]]:
+    """Samples/s of one variant at every shape: training step and recurrent layer alone."""
+    torch.set_num_threads(threads)
+    figures = {}
+    for name, (steps, features) in SHAPES.items():
+        epoch = training_epoch(steps, features, params, nets=VARIANTS[variant])
+        layer = layer_pass(variant == "fused", steps, features, params)
+        figures[name] = {
+            "training_step": calls_per_second(epoch, seconds)
+            * params.batch_size
+            * BATCHES_PER_EPOCH,
+            "recurrent_layer": calls_per_second(layer, seconds) * params.batch_size,
+        }
+    return figures
 
 
 def main() -> None:
+    defaults = default_run()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
-    parser.add_argument("--batch", type=int, default=DEFAULTS.batch_size)
+    parser.add_argument("--hidden", type=int, default=defaults.hidden)
+    parser.add_argument("--batch", type=int, default=defaults.batch_size)
+    parser.add_argument("--amp", action="store_true", help="bfloat16 autocast in both variants")
     args = parser.parse_args()
-    params = replace(DEFAULTS, hidden=args.hidden, batch_size=args.batch)
-    torch.set_num_threads(args.threads)  # the comparison itself is on the CPU
-    figures: dict[str, dict[str, float]] = {}
-    for name, (steps, features) in SHAPES.items():
+    params = replace(defaults, hidden=args.hidden, batch_size=args.batch, amp=args.amp)
+    print(
+        f"hidden {params.hidden}, batch {params.batch_size}, cpu, {args.threads} threads,"
+        f" {'bfloat16 autocast' if params.amp else 'float32'}"
+    )
+    for steps, features in SHAPES.values():
         check_same_function(ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim))
-        fused, cell = measure(steps, features, args.seconds, params)
-        figures[name] = {
-            "fused": round(fused, 1),
-            "cell_loop": round(cell, 1),
-            "ratio": round(fused / cell, 2),
-        }
-        print(
-            f"{name}: fused nn.LSTM {fused:.0f} samples/s, nn.LSTMCell loop {cell:.0f} samples/s,"
-            f" ratio {fused / cell:.2f}x (hidden {params.hidden}, batch {params.batch_size}, "
-            f"cpu, {torch.get_num_threads()} threads)"
-        )
+    timings: dict[str, list[dict]] = {variant: [] for variant in VARIANTS}
+    seconds = args.seconds / ROUNDS
+    for _ in range(ROUNDS):  # alternating, so that both variants see the same background load
+        for variant, runs in timings.items():
+            runs.append(in_own_process(timed_variant, variant, params, args.threads, seconds))
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    for name in SHAPES:
+        figures[name] = {}
+        for what in ("training_step", "recurrent_layer"):
+            fused, cell = (
+                statistics.mean(run[name][what] for run in runs) for runs in timings.values()
+            )
+            figures[name][what] = {
+                "fused": round(fused, 1),
+                "cell_loop": round(cell, 1),
+                "ratio": round(fused / cell, 2),
+            }
+            print(
+                f"{name} {what.replace('_', ' ')}: fused nn.LSTM {fused:.0f} samples/s,"
+                f" nn.LSTMCell loop {cell:.0f} samples/s, ratio {fused / cell:.2f}x"
+            )
     print(
         json.dumps(
             {
                 "benchmark": "lstm_vs_cell",
                 "unit": "samples/s",
                 "device": "cpu",
-                "threads": torch.get_num_threads(),
+                "threads": args.threads,
                 "hidden": params.hidden,
                 "noise_dim": params.noise_dim,
                 "batch_size": params.batch_size,
                 "lr": params.lr,
+                "amp": params.amp,
                 "seconds": args.seconds,
                 "torch": torch.__version__,
                 **figures,
