@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-slurm lint report install browser clean
+.PHONY: run test test-slurm test-gpu lint report install browser clean
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -24,6 +24,10 @@ test: $(STAMP) browser
 test-slurm: $(STAMP)
 	status=0; tests/slurm/start_cluster.sh && $(BIN)/pytest tests/slurm || status=$$?; \
 		tests/slurm/stop_cluster.sh; exit $$status
+
+# What only a CUDA GPU can show: a run on the GPU, its resume there, autocast, the memory check.
+test-gpu: $(STAMP)
+	$(BIN)/pytest tests/gpu
 
 # The report test opens report.html in headless Chromium: Debian's package, installed once.
 browser:
