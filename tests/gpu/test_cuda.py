@@ -56,7 +56,7 @@ def test_a_run_trains_on_the_gpu_and_resumes_there_where_it_stopped(digits, gpu,
     # noise in epochs 5 and 6) changes those epochs' losses by 2-6 % and the exported (averaged)
     # weights by about 1.6e-4, as the same loss of the CPU generator's state does on the CPU.
     assert losses(resumed) == pytest.approx(losses(straight), rel=1e-3)
-    torch.testing.assert_close(weights(resumed), weights(straight), atol=1e-5, rtol=0)
+    torch.testing.assert_close(weights(resumed), weights(straight), atol=5e-5, rtol=0)
 
 
 def test_bfloat16_autocast_trains_on_the_gpu(digits, gpu, tmp_path):
