@@ -14,7 +14,7 @@ from typing import TypeVar
 import torch
 import yaml
 
-from rgan.config import RunParams, coerced
+from rgan.config import RunParams
 from rgan.models import Discriminator, Generator, ModelSpec
 from rgan.train import BETAS, train_epoch
 
@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 def default_run() -> RunParams:
     """RunParams with the values a plain `make run` trains with (config.yaml `run:`)."""
-    return RunParams(**coerced(yaml.safe_load(CONFIG.read_text())["run"]))
+    return RunParams.from_mapping(yaml.safe_load(CONFIG.read_text())["run"])
 
 
 def training_epoch(

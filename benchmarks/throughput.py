@@ -66,7 +66,7 @@ def main() -> None:
             figures[name][precision] = round(rate, 1)
             print(
                 f"{name} {precision}: {rate:.0f} samples/s (hidden {params.hidden}, batch "
-                f"{params.batch_size}, {device}, {torch.get_num_threads()} threads)"
+                f"{params.batch_size}, {device}, {args.threads} threads)"
             )
         if args.amp:
             figures[name]["amp_speedup"] = round(
@@ -80,7 +80,7 @@ def main() -> None:
                 "unit": "samples/s",
                 "device": str(device),
                 "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "",
-                "threads": torch.get_num_threads(),
+                "threads": args.threads,
                 "hidden": params.hidden,
                 "batch_size": params.batch_size,
                 "torch": torch.__version__,
