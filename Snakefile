@@ -2,13 +2,23 @@
 # evaluation (TSTR/TRTS/TRTR, MMD²) → results/tstr/<dataset>.csv and `snakemake --report`.
 from snakemake.utils import min_version, validate
 
+from rgan.config_schema import check_utf8, coerce_to_schema
+
 min_version("9.0")
+
+SCHEMA = f"{workflow.basedir}/workflow/schemas/config.schema.yaml"
+
+# A config.yaml that is not UTF-8 stops here in one line naming the file and the byte.
+check_utf8("config.yaml")
 
 
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# Nested `--config` values arrive as strings, and YAML reads 1e-4 as one: type them as the
+# schema says before checking.
+coerce_to_schema(config, SCHEMA)
+validate(config, SCHEMA)
 
 
 report: "workflow/report/workflow.rst"

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import websocket
+from runner import end_group, start_group
 
 FLAGS = (
     "--headless",
@@ -36,16 +37,24 @@ class Browser:
 
     def __init__(self, timeout: float = 30.0):
         self.profile = Path(tempfile.mkdtemp(prefix="chromium-"))
-        self.process = subprocess.Popen(
+        self.socket = None
+        self.process = start_group(  # its zygote, GPU and renderer processes end with it
             [chromium_path(), *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        try:
+            self.connect(timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def connect(self, timeout: float) -> None:
+        """Attach to the page over DevTools and enable the domains whose events are kept."""
         port_file = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
         while not port_file.exists() or not port_file.read_text().strip():
             if time.monotonic() > deadline or self.process.poll() is not None:
-                self.close()
                 raise RuntimeError("headless Chromium did not open its DevTools port")
             time.sleep(0.1)
         port = port_file.read_text().split()[0]
@@ -134,10 +143,11 @@ class Browser:
         raise LookupError(f"no frame with a URL starting {url_prefix!r}")
 
     def close(self) -> None:
-        if getattr(self, "socket", None) is not None:
+        """Close the connection, end Chromium with every process it started, remove its profile."""
+        if self.socket is not None:
             self.socket.close()
-        self.process.kill()
-        self.process.wait()
+            self.socket = None
+        end_group(self.process, grace=2.0)
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def __enter__(self) -> Browser:

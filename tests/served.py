@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -16,26 +17,66 @@ from sklearn.datasets import load_digits
 from rgan.data.idx import write_idx
 from rgan.data.images import resize
 
+ENDLESS_CAP = 64 << 20  # an "endless" body stops here, so a client without a limit still ends
+
 
 class FixtureHandler(SimpleHTTPRequestHandler):
-    """Serves a folder; files named in `truncate` are cut short while claiming their full size."""
+    """Serves a folder; files named in `truncate` are cut short while claiming their full size,
+    those in `endless` are zeros without a Content-Length that go on and on, and those in
+    `trickle` come a byte every `trickle_seconds` (with their true Content-Length)."""
 
     truncate: set[str] = set()
+    endless: set[str] = set()
+    trickle: set[str] = set()
+    trickle_seconds = 0.2
 
     def log_message(self, format, *args):  # noqa: A002 - keep the test output quiet
         pass
 
+    def do_GET(self):
+        if Path(self.path).name not in self.endless:
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        block = bytes(1 << 16)
+        try:
+            for _ in range(ENDLESS_CAP // len(block)):
+                self.wfile.write(block)
+        except OSError:  # the client hung up
+            pass
+
     def copyfile(self, source, outputfile):
-        if Path(self.path).name in self.truncate:
+        name = Path(self.path).name
+        if name in self.truncate:
             outputfile.write(source.read(100))
-            return
-        super().copyfile(source, outputfile)
+        elif name in self.trickle:
+            try:
+                while byte := source.read(1):
+                    outputfile.write(byte)
+                    time.sleep(self.trickle_seconds)
+            except OSError:
+                pass
+        else:
+            super().copyfile(source, outputfile)
 
 
 @contextmanager
-def serve(directory: Path, truncate: set[str] = frozenset()) -> Iterator[str]:
+def serve(
+    directory: Path,
+    truncate: set[str] = frozenset(),
+    endless: set[str] = frozenset(),
+    trickle: set[str] = frozenset(),
+    trickle_seconds: float = 0.2,
+) -> Iterator[str]:
     """Serve `directory` on 127.0.0.1 at a free port; yields the base URL."""
-    handler = type("Handler", (FixtureHandler,), {"truncate": set(truncate)})
+    behaviour = {
+        "truncate": set(truncate),
+        "endless": set(endless),
+        "trickle": set(trickle),
+        "trickle_seconds": trickle_seconds,
+    }
+    handler = type("Handler", (FixtureHandler,), behaviour)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,6 +1,16 @@
+import json
+from pathlib import Path
+
 import pytest
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import update_config, validate
 
 from rgan.config import RunParams, dataset_runs, run_table
+from rgan.config_schema import ConfigFileError, check_utf8, coerce_to_schema
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def test_run_table_is_the_product_of_the_grid_over_the_defaults():
@@ -99,3 +109,139 @@ def test_run_path_round_trips():
     assert RunParams.from_path(path) == RunParams(hidden=48, lr=0.01)
     with pytest.raises(ValueError, match="expected key~value parts"):
         RunParams.from_path("model~rcgan/hidden")
+
+
+def repo_config() -> dict:
+    return yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+
+
+def same(a, b) -> bool:
+    """Equal with the same types (800 is not 800.0, True is not 1)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_nested_config_values_take_the_types_of_the_schema():
+    # What `--config 'train={...}' 'data={...}' ...` hands over: Snakemake reads the nested
+    # values with YAML's BaseLoader, so every scalar in them is a string.
+    overrides = yaml.load(
+        """
+        train: {epochs: 800, patience: null, max_grad_norm: 1.0e9, loss_ratio_limits: [0.1, 10],
+                tensorboard: true}
+        data: {mnist: {size: [14, 14], classes: [0, 1, 2], max_samples: 1e4, layout: rows}}
+        run: {lr: 5e-4, amp: True, model: rgan}
+        experiments: {mnist: {run: {hidden: 128}, grid: {seed: [0, 1], lr: [1e-3, 0.01]}}}
+        evaluate: {classifiers: [cnn], extra_tstr_multipliers: [10]}
+        """,
+        Loader=yaml.BaseLoader,
+    )
+    assert overrides["train"]["epochs"] == "800"
+    config = repo_config()
+    update_config(config, overrides)
+    coerce_to_schema(config, SCHEMA)
+    validate(config, str(SCHEMA))
+    assert same(
+        {key: config["train"][key] for key in overrides["train"]},
+        {
+            "epochs": 800,
+            "patience": None,
+            "max_grad_norm": 1e9,
+            "loss_ratio_limits": [0.1, 10],
+            "tensorboard": True,
+        },
+    )
+    assert same(
+        config["data"]["mnist"],
+        {"size": [14, 14], "classes": [0, 1, 2], "max_samples": 10000, "layout": "rows"},
+    )
+    assert same(config["run"]["lr"], 5e-4) and config["run"]["amp"] is True
+    assert config["run"]["model"] == "rgan"
+    assert same(
+        config["experiments"]["mnist"],
+        {"run": {"hidden": 128}, "grid": {"seed": [0, 1], "lr": [1e-3, 0.01]}},
+    )
+    assert same(config["evaluate"]["extra_tstr_multipliers"], [10])
+
+
+def test_exponent_numbers_of_a_config_file_are_numbers():
+    # YAML 1.1 wants a dot and a signed exponent: it reads 5e-4, 1.0e9 and 1e3 as strings.
+    config = yaml.safe_load(
+        "run: {lr: 5e-4}\ntrain: {max_grad_norm: 1.0e9, eval_samples: 1e3}\n"
+        "data: {mnist: {max_samples: 1E4}}\n"
+    )
+    assert config["run"]["lr"] == "5e-4"
+    assert same(
+        coerce_to_schema(config, SCHEMA),
+        {
+            "run": {"lr": 5e-4},
+            "train": {"max_grad_norm": 1e9, "eval_samples": 1000},
+            "data": {"mnist": {"max_samples": 10000}},
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"train": {"epochs": "800.5", "patience": "never", "max_grad_norm": "1.5e"}},
+        {"run": {"hidden": "1.5e0", "cell": "123", "hiden": "64"}},
+        {"datasets": ["123"], "data_dir": "null", "grid_plot": {"metric": "1e3"}},
+        {"train": {"epochs": 800.0, "loss_ratio_limits": "[0.1, 10"}, "data_dir": 5},
+        {"include": [{"cell": "123"}], "data": {"npz": {"path": "42", "layout": "1"}}},
+    ],
+)
+def test_values_that_are_no_clear_case_are_left_to_the_validator(config):
+    before = json.dumps(config, sort_keys=True)
+    assert json.dumps(coerce_to_schema(config, SCHEMA), sort_keys=True) == before
+
+
+def test_a_string_that_is_no_integer_is_still_rejected_by_name():
+    config = repo_config()
+    update_config(config, {"train": {"epochs": "800.5"}})
+    coerce_to_schema(config, SCHEMA)
+    with pytest.raises(WorkflowError, match="'800.5' is not of type 'integer'"):
+        validate(config, str(SCHEMA))
+
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        ({"hidden": 0}, "0 is less than the minimum of 1"),
+        ({"cell": "rnn"}, "'rnn' is not one of"),
+        ({"layers": 9}, "9 is greater than the maximum of 3"),
+        ({"hiden": 64}, "'hiden' was unexpected"),
+    ],
+)
+def test_experiments_run_values_are_validated_like_run(run, message):
+    config = repo_config()
+    config["experiments"] = {"mnist": {"run": run}}
+    with pytest.raises(WorkflowError, match=message):
+        validate(config, str(SCHEMA))
+    config["experiments"] = {"mnist": {"grid": {key: [value] for key, value in run.items()}}}
+    with pytest.raises(WorkflowError, match=message):
+        validate(config, str(SCHEMA))
+
+
+def test_validation_puts_no_defaults_into_experiments_run():
+    config = repo_config()
+    config["run"] = {"hidden": 32, "lr": 0.002}
+    config["experiments"] = {"mnist": {"run": {"hidden": 128}}}
+    validate(config, str(SCHEMA))  # sets the schema's defaults, as the Snakefile does
+    assert config["experiments"]["mnist"]["run"] == {"hidden": 128}
+    runs = dataset_runs(config, "mnist")
+    assert list(runs["hidden"]) == [128] and list(runs["lr"]) == [0.002]
+    assert runs.iloc[0].to_dict() == vars(RunParams(hidden=128, lr=0.002))
+
+
+def test_a_config_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("# Café\nseed: 0\n", encoding="utf-8")
+    check_utf8(good)
+    check_utf8(tmp_path / "missing.yaml")  # Snakemake names a missing file itself
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"seed: 0\n# Caf\xe9 au lait\n")
+    with pytest.raises(ConfigFileError) as error:
+        check_utf8(bad)
+    assert str(error.value) == (
+        f"{bad} is not UTF-8: byte 0xe9 at line 2, column 6 (byte offset 13); "
+        "save the file as UTF-8"
+    )

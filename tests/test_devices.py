@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pynvml
 import pytest
 import torch
+from runner import process_group
 
 from rgan import devices
 from rgan.devices import (
@@ -224,23 +225,18 @@ def test_skips_gpu_locked_by_another_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     FakeGpus(monkeypatch, [2 * GIB, 8 * GIB, 4 * GIB])
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import fcntl, sys; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX);"
-            " print('locked', flush=True); sys.stdin.read()",
-            str(tmp_path / "gpu1.lock"),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    holder_command = [
+        sys.executable,
+        "-c",
+        "import fcntl, sys; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX);"
+        " print('locked', flush=True); sys.stdin.read()",
+        str(tmp_path / "gpu1.lock"),
+    ]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
+    with process_group(holder_command, **pipes) as holder:  # ended on every path
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         assert choose_device(1, lock_dir=tmp_path) == torch.device("cuda", 2)
-    finally:
-        holder.communicate(timeout=30)
+        holder.communicate(timeout=30)  # end of its stdin: it exits, releasing the lock
     assert lockable(tmp_path / "gpu1.lock")  # the other process's lock died with it
 
 

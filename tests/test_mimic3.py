@@ -203,6 +203,8 @@ def test_episode_without_hours(handmade):
         ({TOTAL: "16"}, TOTAL, "16", "not one of the benchmark's values"),
         ({HR: "fast"}, HR, "fast", "not a number"),
         ({"pH": "7,4"}, "pH", "7,4", "not a number"),
+        ({HR: "inf"}, HR, "inf", "not a finite number"),
+        ({"pH": "-Infinity"}, "pH", "-Infinity", "not a finite number"),
     ],
 )
 def test_bad_cell_names_file_column_and_value(handmade, row, column, value, problem):

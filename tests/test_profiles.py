@@ -37,5 +37,6 @@ def test_slurm_profile_asks_for_gpus_cpus_and_time_per_rule(tmp_path):
         else:
             assert "gpu" not in values and values["slurm_partition"] == "cpu", rule
     assert resources["train"]["runtime"] == "240"  # minutes, times the attempt
+    assert "--signal=TERM@120" in resources["train"]["slurm_extra"]  # checkpoint, then retry
     assert resources["train"]["cpus_per_gpu"] == "2"  # train.threads
     assert resources["evaluate"]["cpus_per_task"] == "2"  # evaluate.threads

@@ -6,13 +6,25 @@ import gzip
 import hashlib
 import json
 import logging
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
-from served import closed_port_url, serve, write_mnist_fixture
+from served import closed_port_url, md5, serve, write_mnist_fixture
 
 from rgan.data import dataset_source, fetch_dataset, load_dataset
 from rgan.data.idx import DataFormatError
-from rgan.data.sources import ChecksumError, DownloadError, RetryPolicy, resolve_data_dir
+from rgan.data.sources import (
+    ChecksumError,
+    DownloadError,
+    RemoteFile,
+    RetryPolicy,
+    Source,
+    fetch_file,
+    resolve_data_dir,
+)
 
 FAST = RetryPolicy(retries=2, backoff_seconds=0.01, timeout_seconds=5)
 
@@ -39,6 +51,12 @@ def test_official_source_keeps_published_checksums_and_mirror_order():
     checksums = {file.name: file.checksum for file in source.files}
     assert checksums["train-images-idx3-ubyte.gz"] == "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873"
     assert len(dataset_source("fashion", {}).files) == 4
+    sizes = {file.name: file.size for file in dataset_source("fashion", {}).files}
+    assert sizes["train-images-idx3-ubyte.gz"] == 26421880
+    assert {file.size for file in source.files} == {9912422, 28881, 1648877, 4542}
+    # a file with its own checksum is another file: the official size no longer bounds it
+    own = dataset_source("mnist", {"checksums": {"t10k-labels-idx1-ubyte.gz": "md5:" + "1" * 32}})
+    assert {file.name: file.size for file in own.files}["t10k-labels-idx1-ubyte.gz"] is None
 
 
 def test_good_download_is_verified_and_readable(mnist_files, tmp_path, caplog):
@@ -181,3 +199,106 @@ def test_lfw_without_published_checksum_is_locked_on_first_download(tmp_path):
 
 def sha256_of(path):
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def blob(directory, name, size):
+    """A served file of `size` bytes; returns its RemoteFile (checksum known, size not)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
+    return RemoteFile(name, md5(path))
+
+
+def fetch_one(mirrors, file, directory, **policy):
+    policy = {"retries": 2, "backoff_seconds": 0.01, "timeout_seconds": 5, **policy}
+    return fetch_file(Source(tuple(mirrors), (file,)), file, directory, RetryPolicy(**policy))
+
+
+def test_declared_size_over_max_bytes_is_refused_before_the_body(tmp_path):
+    file = blob(tmp_path / "served", "big.bin", 300)
+    start = time.monotonic()
+    with (
+        serve(tmp_path / "served", trickle={"big.bin"}, trickle_seconds=0.01) as url,
+        pytest.raises(DownloadError) as caught,
+    ):
+        fetch_one([url], file, tmp_path / "data", max_bytes=100)
+    assert time.monotonic() - start < 1.5  # the body takes 3 s to come: it was never read
+    message = str(caught.value)
+    assert f"{url}big.bin declares 300 bytes, over the limit of 100 bytes" in message
+    assert "download.max_bytes" in message and "attempt 2" not in message
+    assert leftovers(tmp_path / "data") == []
+
+
+def test_endless_body_is_cut_just_past_max_bytes_and_the_next_mirror_used(tmp_path, caplog):
+    file = blob(tmp_path / "served", "data.bin", 5000)
+    with (
+        serve(tmp_path / "served", endless={"data.bin"}) as endless,
+        serve(tmp_path / "served") as good,
+    ):
+        path = fetch_one([endless, good], file, tmp_path / "data", max_bytes=10_000)
+    assert path.read_bytes() == (tmp_path / "served/data.bin").read_bytes()
+    assert f"{endless}data.bin sent more than the limit of 10000 bytes" in caplog.text
+    assert f"{endless}data.bin (attempt 2)" not in caplog.text  # not retried
+    assert leftovers(tmp_path / "data") == ["data.bin"]
+
+
+@pytest.mark.parametrize("behaviour", ["declared", "endless"])
+def test_body_longer_than_the_known_size_is_refused(tmp_path, behaviour):
+    file = blob(tmp_path / "served", "known.bin", 1000)
+    endless = {"known.bin"} if behaviour == "endless" else set()
+    handler = signal.getsignal(signal.SIGTERM)
+    with (
+        serve(tmp_path / "served", endless=endless) as url,
+        pytest.raises(DownloadError) as caught,
+    ):
+        fetch_one([url], RemoteFile("known.bin", file.checksum, 999), tmp_path / "data")
+    expected = "declares 1000 bytes, over" if behaviour == "declared" else "sent more than"
+    assert f"{url}known.bin {expected} the limit of 999 bytes" in str(caught.value)
+    assert "(the known size of known.bin)" in str(caught.value)
+    assert leftovers(tmp_path / "data") == []
+    assert signal.getsignal(signal.SIGTERM) is handler  # restored after the download
+
+
+def test_slow_trickle_is_stopped_at_the_deadline(tmp_path):
+    file = blob(tmp_path / "served", "slow.bin", 100)
+    start = time.monotonic()
+    with (
+        serve(tmp_path / "served", trickle={"slow.bin"}, trickle_seconds=0.05) as url,
+        pytest.raises(DownloadError) as caught,
+    ):
+        fetch_one([url], file, tmp_path / "data", deadline_seconds=0.5)
+    assert time.monotonic() - start < 2.5  # the whole body takes 5 s
+    message = str(caught.value)
+    assert f"{url}slow.bin did not finish within the deadline of 0.5 s" in message
+    assert "download.deadline_seconds" in message and "attempt 2" not in message
+    assert leftovers(tmp_path / "data") == []
+
+
+DOWNLOADER = """
+import sys
+from pathlib import Path
+from rgan.data.sources import RemoteFile, RetryPolicy, Source, fetch_file
+
+file = RemoteFile("slow.bin", None)
+fetch_file(Source((sys.argv[1],), (file,)), file, Path(sys.argv[2]), RetryPolicy(retries=1))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_signal_during_download_leaves_no_temp_file(tmp_path, signum):
+    blob(tmp_path / "served", "slow.bin", 1000)
+    data = tmp_path / "data"
+    with serve(tmp_path / "served", trickle={"slow.bin"}) as url:
+        process = subprocess.Popen([sys.executable, "-c", DOWNLOADER, url, str(data)])
+        try:
+            deadline = time.monotonic() + 30
+            while not list(data.glob("*.tmp")) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert list(data.glob("*.tmp")), "the download never started"
+            time.sleep(0.3)  # receiving the trickle now
+            process.send_signal(signum)
+            returncode = process.wait(timeout=10)
+        finally:
+            process.kill()
+    assert returncode != 0
+    assert leftovers(data) == []

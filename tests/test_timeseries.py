@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rgan.data import fetch_dataset, load_dataset
+from rgan.data import fetch_dataset, load_dataset, ucr
 from rgan.data.idx import DataFormatError
 from rgan.data.npz import read_npz
 from rgan.data.prepare import Scaler, split_and_scale
-from rgan.data.sequences import SequenceDataset
+from rgan.data.sequences import RawData, SequenceDataset
 from rgan.data.sources import RetryPolicy
 from rgan.data.timeseries import fixed_length, resample
 
@@ -111,3 +112,50 @@ def test_user_data_path_is_checked_before_reading(tmp_path):
         fetch_dataset("npz", {}, tmp_path, RetryPolicy())
     with pytest.raises(FileNotFoundError, match="data.mimic3_ihm.path: /nowhere"):
         fetch_dataset("mimic3_ihm", {"path": "/nowhere"}, tmp_path, RetryPolicy())
+
+
+def user_npz(path: Path, X: np.ndarray, y: np.ndarray, **arrays: np.ndarray) -> dict[str, Path]:
+    """Write the user's .npz and return the files that `load_dataset("npz", ...)` reads."""
+    np.savez(path, X=X, y=y, **arrays)
+    return {"path": path}
+
+
+def test_npz_inf_is_refused_naming_the_file_and_nan_stays_missing(tmp_path):
+    X = np.random.default_rng(0).normal(size=(20, 6, 2)).astype(np.float32)
+    y = np.array(["up", "down"] * 10)
+    X[3, 0, 0] = np.nan
+    data = load_dataset("npz", {}, user_npz(tmp_path / "nan.npz", X, y))
+    assert data.mask is not None and data.mask.sum() == X.size - 1  # NaN: missing
+    X[4, 2, 1], X[7, 5, 0], X[7, 1, 1] = np.inf, -np.inf, np.inf
+    files = user_npz(tmp_path / "inf.npz", X, y)
+    message = f"{files['path']}: X holds 3 infinite value(s) (the first in sample 4); expected"
+    with pytest.raises(DataFormatError, match=re.escape(message)):
+        load_dataset("npz", {}, files)
+
+
+def test_inf_in_series_of_unequal_length_is_refused_before_resampling(tmp_path, monkeypatch):
+    series = [np.zeros((4 + i % 3, 2), np.float32) for i in range(12)]
+    series[5][1, 1] = np.inf
+    raw = RawData(X=series, y=np.arange(12) % 2, class_names=["a", "b"])
+    monkeypatch.setattr(ucr, "read_ucr", lambda name, folder: raw)
+    options = {"length": "resample", "steps": 8}
+    with pytest.raises(DataFormatError, match="dataset 'gunpoint': X holds 1 infinite value"):
+        load_dataset("gunpoint", options, {"archive": tmp_path})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"X": np.zeros((20, 0, 2))}, "X has shape (20, 0, 2), no time steps; expected"),
+        ({"X": np.zeros((0, 6, 2)), "y": np.zeros(0)}, "X holds no samples; expected"),
+        ({"y": np.full(20, 7)}, "all 20 samples are of class '7'; expected samples of at least"),
+        ({"mask": np.zeros((20, 6, 2))}, "mask is all zeros (nothing observed); expected 1"),
+        ({"mask": np.full((20, 6, 2), 2.0)}, "mask holds 240 value(s) outside {0, 1} (e.g. 2.0)"),
+    ],
+    ids=["no steps", "no samples", "one class", "mask all zeros", "mask not 0/1"],
+)
+def test_npz_that_cannot_be_trained_on_is_refused_naming_the_file(tmp_path, change, message):
+    arrays = {"X": np.ones((20, 6, 2)), "y": np.arange(20) % 2, **change}
+    files = user_npz(tmp_path / "mine.npz", **arrays)
+    with pytest.raises(DataFormatError, match=re.escape(f"{files['path']}: {message}")):
+        load_dataset("npz", {}, files)

@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 from runner import training_outputs
 
+from rgan.checkpoint import load_state
 from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
 from rgan.export import export_training
@@ -170,7 +171,7 @@ def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digi
     rates = [row["lr"] for row in result.history]
     assert rates[0] == pytest.approx(1e-3) and rates[-1] == pytest.approx(1e-4)
     assert rates == sorted(rates, reverse=True)
-    state = torch.load(tmp_path / "state.pt", weights_only=False)
+    state = load_state(tmp_path)
     averaged = state["generator_average"]
     assert not all(torch.equal(averaged[k], state["generator"][k]) for k in averaged)
 

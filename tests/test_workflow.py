@@ -6,7 +6,6 @@ import base64
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,16 @@ import pandas as pd
 import pytest
 import yaml
 from browser import Browser, chromium_path
-from runner import CLASSIFIERS, REPO, SNAKEMAKE, TINY, new_workdir, planned_jobs, snakemake
+from runner import (
+    CLASSIFIERS,
+    REPO,
+    SNAKEMAKE,
+    TINY,
+    new_workdir,
+    planned_jobs,
+    run_in_group,
+    snakemake,
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +94,13 @@ def test_second_dry_run_has_nothing_to_do(finished):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
-def test_changed_training_parameter_reruns_training_onwards_only(finished, tmp_path):
+def test_raised_epochs_continue_training_and_a_failed_continuation_claims_no_model(
+    finished, tmp_path
+):
+    """Raising train.epochs reruns training onwards only. With both checkpoints damaged, that
+    job fails naming the files and what to do, and nothing made from the model it replaced is
+    left, so a rerun rebuilds (never "Nothing to be done" with the model missing); with the good
+    checkpoints back, the rerun continues from epoch 6."""
     workdir = tmp_path / "changed"
     shutil.copytree(finished, workdir)
     config = yaml.safe_load((workdir / "config.yaml").read_text())
@@ -100,6 +114,23 @@ def test_changed_training_parameter_reruns_training_onwards_only(finished, tmp_p
         "aggregate": 1,
         "summarise_grid": 1,
     }
+    folder = next((workdir / "results/checkpoints").rglob("state.pt")).parent
+    relative = folder.relative_to(workdir)
+    for name in ("state.pt", "state.previous.pt"):
+        (folder / name).write_bytes((finished / relative / name).read_bytes()[:1000])
+
+    failed = snakemake(workdir, "--cores", "2", check=False)
+    assert failed.returncode != 0
+    log = next((workdir / "results/logs/train").rglob("*.log")).read_text()
+    assert f"no readable checkpoint in {relative}: state.pt: not a readable" in log
+    assert f"`mv {relative} {relative}.broken`" in log
+    for made_from_model in ("models/**/generator.pt", "synthetic/**/samples.npz", "eval/**/*.json"):
+        assert not list((workdir / "results").glob(made_from_model)), made_from_model
+    assert not list((workdir / "results").glob("tstr/*"))
+    assert planned_jobs(workdir)["train"] == 1
+
+    for name in ("state.pt", "state.previous.pt"):
+        shutil.copy(finished / relative / name, folder / name)
     raw = workdir / "results/data/digits/raw.npz"
     before = raw.stat().st_mtime_ns
     snakemake(workdir, "--cores", "2")
@@ -255,8 +286,6 @@ def test_bad_config_stops_before_any_job_and_names_the_key(tmp_path, section, va
 
 
 def test_snakemake_lint_reports_nothing():
-    result = subprocess.run(
-        [str(SNAKEMAKE), "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300
-    )
+    result = run_in_group([SNAKEMAKE, "--lint"], timeout=300, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr

@@ -1,7 +1,9 @@
 """A hyper-parameter grid through the real Snakemake workflow: include/exclude, seeds grouped by
-point, shared out with `--batch`, and diverged points still in the CSV."""
+point, shared out in parts run at the same time, and diverged points still in the CSV."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from PIL import Image
 from runner import TINY, new_workdir, planned_jobs, snakemake
 
 
-def test_grid_split_in_batches_covers_every_point_even_diverged_ones(tmp_path):
+def test_grid_shared_in_concurrent_parts_covers_every_point_even_diverged_ones(tmp_path):
     config = {
         **TINY,
         "grid": {"hidden": [16, 32], "seed": [0, 1]},
@@ -21,12 +23,22 @@ def test_grid_split_in_batches_covers_every_point_even_diverged_ones(tmp_path):
     workdir = new_workdir(tmp_path / "grid", config)
     assert planned_jobs(workdir)["train"] == 4  # 2 × 2 − 1 excluded + 1 included
 
-    # Two people share the grid: the first runs batch 1/2, the second sees only the rest.
-    first = planned_jobs(workdir, "--batch", "aggregate=1/2")["train"]
-    snakemake(workdir, "--cores", "2", "--batch", "aggregate=1/2")
+    # Two people share the grid on one results/ folder, as the README says: the data first,
+    # then both parts at the same time, each training exactly its own runs.
+    snakemake(workdir, "--cores", "1", "results/data/digits/prepared.npz")
+    targets = [f"results/parts/digits/{part}-of-2.csv" for part in (1, 2)]
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(lambda target: snakemake(workdir, "--cores", "1", target), targets))
+    runs = [pd.read_csv(workdir / target)["run"].tolist() for target in targets]
+    assert [len(part_runs) for part_runs in runs] == [2, 2]
+    assert not set(runs[0]) & set(runs[1])
+    for part, part_runs in zip(parts, runs, strict=True):
+        log = part.stdout + part.stderr
+        assert log.count("Rule: train)") == 2, log  # its own runs, and no other
+        for run in part_runs:
+            assert (workdir / f"results/models/digits/{run}/generator.pt").exists()
     assert not (workdir / "results/tstr/digits.csv").exists()
-    assert 1 <= first < 4
-    assert planned_jobs(workdir, "--batch", "aggregate=2/2")["train"] == 4 - first
+    assert "train" not in planned_jobs(workdir)
     snakemake(workdir, "--cores", "2")
 
     table = pd.read_csv(workdir / "results/tstr/digits.csv")

@@ -104,6 +104,8 @@ class TrainBudget:
     max_grad_norm: float | None = 1e4  # a larger gradient norm counts as divergence
     loss_ratio_limits: tuple[float, float] | None = None  # allowed g_loss / d_loss
     loss_ratio_epochs: int = 10  # epochs outside the limits before it counts as divergence
+    collapse_epochs: int | None = 20  # epochs in a row with a vanished generator gradient
+    collapse_grad_norm: float = 1e-5  # a generator gradient norm below this has vanished
     tensorboard: bool = False  # also write TensorBoard event files
 
 

@@ -49,6 +49,7 @@ def export_training(
             "epochs_run": result.epochs_run,
             "resumed_from_epoch": result.resumed_from,
             "train_seconds": round(result.seconds, 2),
+            "autocast": result.autocast,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
         },

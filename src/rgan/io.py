@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +14,14 @@ from typing import Any
 
 import numpy as np
 
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path that replaces `path` in one rename on success, vanishes on failure."""
+def atomic_path(path: str | os.PathLike, keep_previous: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path that replaces `path` in one rename on success, vanishes on failure.
+    With `keep_previous`, the file it replaces is renamed there first (a reader that finds no
+    `path` falls back to it). A full disk is reported as such, naming `path`."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -26,7 +32,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp's 0600 would hide results from a team
+        if keep_previous is not None and target.exists():
+            os.replace(target, keep_previous)
         os.replace(tmp, target)
+    except OSError as error:
+        if error.errno not in DISK_FULL:
+            raise
+        kept = "the previous file is intact" if target.exists() else "nothing was written"
+        raise OSError(
+            error.errno, f"no space left on device while writing {target}; {kept}"
+        ) from error
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -35,6 +50,15 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def remove_paths(paths: list[Path]) -> None:
+    """Delete files, and folders with everything in them."""
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:

@@ -12,7 +12,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from rgan.checkpoint import atomic_torch_save
+from rgan.checkpoint import (
+    GENERATOR_FORMAT,
+    UnreadableFileError,
+    load_versioned,
+    save_versioned,
+)
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 CONVS = ("none", "1d", "2d")
@@ -200,13 +205,18 @@ class Discriminator(nn.Module):
 def save_generator(path: str | os.PathLike, generator: Generator, extra: dict) -> None:
     """Write the generator's spec and weights (plus e.g. the data scaler) atomically."""
     payload = {"spec": asdict(generator.spec), "state_dict": generator.state_dict(), **extra}
-    atomic_torch_save(payload, path)
+    save_versioned(payload, path, GENERATOR_FORMAT)
 
 
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple:
-    """Return (generator, payload) from a file written by `save_generator`."""
-    payload = torch.load(path, map_location=device, weights_only=True)
-    generator = Generator(ModelSpec(**payload["spec"])).to(device)
-    generator.load_state_dict(payload["state_dict"])
+    """Return (generator, payload) from a file written by `save_generator` (format version 1 or
+    2); anything else raises UnreadableFileError naming the file."""
+    advice = "expected a generator.pt written by rgan's train rule"
+    payload = load_versioned(path, GENERATOR_FORMAT, advice, legacy=True, map_location=device)
+    try:
+        generator = Generator(ModelSpec(**payload["spec"])).to(device)
+        generator.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise UnreadableFileError(f"{path}: not a usable generator ({error!r}); {advice}") from None
     generator.eval()
     return generator, payload

@@ -1,6 +1,7 @@
 """The RGAN/RCGAN training loop: Adam for both players, label smoothing and noise, validation
 MMD² (and TSTR) every few epochs with the best generator kept, early stopping, divergence guards
-that roll back to the last good checkpoint, and a checkpoint to resume from after a kill."""
+that roll back to the last good checkpoint, a collapse guard, and checkpoints to resume from
+after a kill (at the last checkpoint) or a stop signal (exactly where it stopped)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,28 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from rgan import plots
 from rgan.board import TrainingBoard
-from rgan.checkpoint import load_state, rng_state, save_state, set_rng_state
+from rgan.checkpoint import (
+    discard_interrupted_state,
+    load_state,
+    rng_state,
+    save_interrupted_state,
+    save_state,
+    set_rng_state,
+)
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import estimate_training_bytes
+from rgan.interrupt import StopRequest, TrainingInterrupted
 from rgan.losses import (
     GP_WEIGHT,
     class_loss,
@@ -32,7 +43,7 @@ from rgan.losses import (
 from rgan.masks import apply_mask, missing_fill
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
 from rgan.metrics.utility import accuracy
-from rgan.models import Discriminator, Generator, ModelSpec
+from rgan.models import CELLS, Discriminator, Generator, ModelSpec
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +73,10 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     resumed_from: int = 0
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
-    status: str = "completed"  # completed, stopped (early stopping) or diverged
+    status: str = "completed"  # completed, stopped (early stopping), diverged or collapsed
     stop_reason: str = ""
     rollbacks: int = 0
+    autocast: bool = False  # whether training ran under bfloat16 autocast (amp, if it can run)
 
 
 def training_bytes(data: PreparedData, params: RunParams) -> int:
@@ -137,9 +149,11 @@ class Validator:
         samples = generator.sample(torch.as_tensor(self.labels), generator=noise_source).numpy()
         if self.masks is not None:
             samples = apply_mask(samples, self.masks, self.fill)
-        scores = {"val_mmd2": mmd2_unbiased(samples, self.X_val, self.bandwidth)}
+        scores = {"val_mmd2": float(mmd2_unbiased(samples, self.X_val, self.bandwidth))}
         scores["val_tstr"] = (
-            accuracy("logistic_regression", (samples, self.labels), (self.X_val, self.y_val), 0)
+            float(
+                accuracy("logistic_regression", (samples, self.labels), (self.X_val, self.y_val), 0)
+            )
             if self.with_tstr
             else math.nan
         )
@@ -185,6 +199,19 @@ def adjust_g_factor(g_factor: float, stats: dict[str, float]) -> float:
     return min(max(g_factor, G_FACTOR_BOUNDS[0]), G_FACTOR_BOUNDS[1])
 
 
+def autocast_works(device: torch.device, cell: str) -> bool:
+    """Whether bfloat16 autocast can run the recurrent layers on `device` (oneDNN's CPU LSTM
+    has no bfloat16 kernel on processors without AVX-512). Leaves the RNGs as they were."""
+    with torch.random.fork_rng(devices=[]):
+        layer = CELLS[cell](2, 2, batch_first=True).to(device)
+    try:
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            layer(torch.zeros(1, 2, 2, device=device))[0].float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
+
+
 def snapshot_samples(generator: Generator, n_classes: int) -> np.ndarray:
     """Samples from the same noise at every snapshot: SNAPSHOT_PER_CLASS per class, in order."""
     labels = torch.arange(n_classes).repeat_interleave(SNAPSHOT_PER_CLASS)
@@ -194,6 +221,35 @@ def snapshot_samples(generator: Generator, n_classes: int) -> np.ndarray:
 
 def grad_norm(module: torch.nn.Module) -> torch.Tensor:
     return torch.nn.utils.clip_grad_norm_(module.parameters(), float("inf"))
+
+
+@dataclass
+class EpochPosition:
+    """Where an epoch stands: its shuffle order and real targets (drawn at its start), the next
+    step, and the sums of both losses and gradient norms so far."""
+
+    order: torch.Tensor
+    real_targets: torch.Tensor
+    step: int
+    totals: torch.Tensor
+
+    @classmethod
+    def start(cls, n: int, params: RunParams, device: torch.device) -> EpochPosition:
+        order = torch.randperm(n).to(device)
+        real_targets = torch.full((n,), params.real_label, device=device)
+        if params.label_noise > 0:
+            noise = torch.randn(n, device=device)
+            real_targets = (real_targets + params.label_noise * noise).clamp(0, 1)
+        return cls(order, real_targets, 0, torch.zeros(4, device=device))
+
+    def to_checkpoint(self) -> dict[str, Any]:
+        tensors = {"order": self.order, "real_targets": self.real_targets, "totals": self.totals}
+        return {"step": self.step} | {name: value.cpu() for name, value in tensors.items()}
+
+    @classmethod
+    def from_checkpoint(cls, saved: dict[str, Any], device: torch.device) -> EpochPosition:
+        tensors = {name: saved[name].to(device) for name in ("order", "real_targets", "totals")}
+        return cls(step=saved["step"], **tensors)
 
 
 def train_epoch(
@@ -206,26 +262,29 @@ def train_epoch(
     params: RunParams,
     G_average: Generator | None = None,
     masks: torch.Tensor | None = None,
-) -> dict[str, float]:
-    """One pass over the shuffled training set: mean losses and gradient norms of both nets.
-    With `masks`, D sees real and generated values only where the real batch was observed
-    (generated sequences take the real batch's masks), and per-step losses skip empty steps.
-    RGAN's networks ignore the labels."""
-    order = torch.randperm(len(X)).to(X.device)
-    real_targets = torch.full((len(X),), params.real_label, device=X.device)
-    if params.label_noise > 0:
-        noise = torch.randn(len(X), device=X.device)
-        real_targets = (real_targets + params.label_noise * noise).clamp(0, 1)
+    position: EpochPosition | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> dict[str, float] | None:
+    """One pass over the shuffled training set (from `position` on, if given): mean losses and
+    gradient norms of both nets; or None, with `position` at the next step, when `stop()` turned
+    true (checked before every step). With `masks`, D sees real and generated values only where
+    the real batch was observed (generated sequences take the real batch's masks), and per-step
+    losses skip empty steps. RGAN's networks ignore the labels."""
+    if position is None:
+        position = EpochPosition.start(len(X), params, X.device)
+    order, real_targets = position.order, position.real_targets
 
     def noisy(x: torch.Tensor) -> torch.Tensor:
         if params.instance_noise > 0:
             return x + params.instance_noise * torch.randn_like(x)
         return x
 
-    totals = torch.zeros(4, device=X.device)
     steps = len(X) // params.batch_size
     autocast = torch.autocast(X.device.type, dtype=torch.bfloat16, enabled=params.amp)
-    for step in range(steps):
+    for step in range(position.step, steps):
+        if stop():
+            position.step = step
+            return None
         batch = order[step * params.batch_size : (step + 1) * params.batch_size]
         real, labels = X[batch], y[batch]
         mask = None if masks is None else masks[batch]
@@ -262,8 +321,8 @@ def train_epoch(
         opt_g.step()
         if G_average is not None:
             update_average(G_average, G, params.ema)
-        totals += torch.stack([d_loss.detach(), g_loss.detach(), d_norm, g_norm])
-    d_loss, g_loss, d_norm, g_norm = (totals / steps).tolist()
+        position.totals += torch.stack([d_loss.detach(), g_loss.detach(), d_norm, g_norm])
+    d_loss, g_loss, d_norm, g_norm = (position.totals / steps).tolist()
     return {"d_loss": d_loss, "g_loss": g_loss, "d_grad_norm": d_norm, "g_grad_norm": g_norm}
 
 
@@ -295,6 +354,18 @@ def divergence(
     return "", strikes
 
 
+def collapse(stats: dict[str, float], budget: TrainBudget, strikes: int) -> tuple[str, int]:
+    """Why the run looks collapsed (or ""), and the updated count of consecutive epochs whose
+    generator gradient norm was below `collapse_grad_norm` (the generator no longer learns)."""
+    strikes = strikes + 1 if stats["g_grad_norm"] < budget.collapse_grad_norm else 0
+    if budget.collapse_epochs is not None and strikes >= budget.collapse_epochs:
+        return (
+            f"generator gradient norm below {budget.collapse_grad_norm:g} for {strikes} epochs "
+            f"in a row (last {stats['g_grad_norm']:.3g}): it no longer learns"
+        ), strikes
+    return "", strikes
+
+
 def train_rcgan(
     data: PreparedData,
     params: RunParams,
@@ -322,6 +393,10 @@ def train_rcgan(
     G_average = copy.deepcopy(G) if params.ema > 0 else None
     exported = G_average if G_average is not None else G  # what is validated and exported
     select_by = selection_rule(budget, params)
+    trained_as = params  # what train_epoch runs: params, less autocast where it cannot run
+    if params.amp and not autocast_works(device, params.cell):
+        logger.warning("bfloat16 autocast cannot run %s on this %s: float32", params.cell, device)
+        trained_as = replace(params, amp=False)
     validator = Validator(data, budget.eval_samples, params.seed, select_by == "tstr")
 
     identity = {
@@ -331,6 +406,8 @@ def train_rcgan(
         "select_by": budget.select_by,
         "data": data_fingerprint(data),
     }
+    # Everything a checkpoint holds besides the networks, optimizers and RNGs; tensors and plain
+    # Python values only, so that it loads with weights_only.
     progress = {
         "epoch": 0,
         "seconds": 0.0,
@@ -338,10 +415,12 @@ def train_rcgan(
         "best": (0, {"val_mmd2": math.inf, "val_tstr": -math.inf}, copy.deepcopy(G.state_dict())),
         "evals_since_best": 0,
         "g_factor": params.g_factor,
-        "snapshots": [],
+        "snapshots": [],  # (epoch, samples as a tensor)
         "loss_ratio_strikes": 0,
+        "collapse_strikes": 0,
     }
     rollbacks, lr_scale = 0, 1.0
+    position: EpochPosition | None = None  # the epoch in progress
 
     def snapshot() -> dict:
         return {
@@ -349,6 +428,7 @@ def train_rcgan(
             **copy.deepcopy(progress),
             "rollbacks": rollbacks,
             "lr_scale": lr_scale,
+            "position": None if position is None else position.to_checkpoint(),
             "generator": G.state_dict(),
             "generator_average": None if G_average is None else G_average.state_dict(),
             "discriminator": D.state_dict(),
@@ -357,7 +437,8 @@ def train_rcgan(
             "rng": rng_state(),
         }
 
-    def restore(state: dict) -> None:
+    def restore(state: dict) -> EpochPosition | None:
+        """Load a checkpoint's state; returns the position inside its epoch, if it has one."""
         G.load_state_dict(state["generator"])
         if G_average is not None:
             G_average.load_state_dict(state["generator_average"])
@@ -367,6 +448,8 @@ def train_rcgan(
         set_rng_state(state["rng"])
         for key in progress:
             progress[key] = state[key]
+        saved = state["position"]
+        return None if saved is None else EpochPosition.from_checkpoint(saved, device)
 
     def set_lr_scale(scale: float) -> None:
         """Rollback scale × the linear decay towards lr_final over the epoch budget."""
@@ -379,11 +462,15 @@ def train_rcgan(
 
     state = load_state(checkpoint_dir)
     if state is not None and state["identity"] == identity and state["epoch"] <= budget.epochs:
-        restore(state)
+        position = restore(state)
         rollbacks, lr_scale = state["rollbacks"], state["lr_scale"]
         set_lr_scale(lr_scale)
+        inside = "" if position is None else f", step {position.step} of the next"
         logger.info(
-            "resuming from the checkpoint of epoch %d in %s", state["epoch"], checkpoint_dir
+            "resuming from the checkpoint of epoch %d%s in %s",
+            state["epoch"],
+            inside,
+            checkpoint_dir,
         )
     else:
         if state is not None:
@@ -409,87 +496,107 @@ def train_rcgan(
     )
     status, reason = "completed", ""
     session_start, session_epochs = time.perf_counter(), 0
-    while progress["epoch"] < budget.epochs:
-        started = time.perf_counter()
-        set_lr_scale(lr_scale)
-        stats = train_epoch(G, D, opt_g, opt_d, X, y, params, G_average, masks)
-        problem, progress["loss_ratio_strikes"] = divergence(
-            stats, budget, params.loss, progress["loss_ratio_strikes"]
-        )
-        if problem:
-            if rollbacks >= budget.max_rollbacks:
-                status, reason = "diverged", f"{problem} after {rollbacks} rollbacks"
-                logger.error("epoch %d: %s: stopping", progress["epoch"] + 1, reason)
-                break
-            rollbacks += 1
-            lr_scale *= budget.rollback_lr_factor
-            failed_epoch = progress["epoch"] + 1
-            restore(load_state(checkpoint_dir))
+    with StopRequest() as stop:
+        while progress["epoch"] < budget.epochs:
+            started = time.perf_counter()
             set_lr_scale(lr_scale)
-            logger.warning(
-                "epoch %d: %s: rolled back to epoch %d with learning rates × %g (rollback %d/%d)",
-                failed_epoch,
-                problem,
-                progress["epoch"],
-                lr_scale,
-                rollbacks,
-                budget.max_rollbacks,
+            if position is None:
+                position = EpochPosition.start(len(X), params, device)
+            stats = train_epoch(
+                G, D, opt_g, opt_d, X, y, trained_as, G_average, masks, position, stop
             )
-            continue
-        epoch = progress["epoch"] = progress["epoch"] + 1
-        session_epochs += 1
-        progress["seconds"] += time.perf_counter() - started
-        row = {"epoch": epoch, **stats, "lr": opt_d.param_groups[0]["lr"]}
-        row["g_factor"] = progress["g_factor"]
-        if params.dynamic_g_factor:
-            progress["g_factor"] = adjust_g_factor(progress["g_factor"], stats)
-        if budget.snapshot_every and epoch % budget.snapshot_every == 0:
-            samples = snapshot_samples(exported, data.n_classes)
-            progress["snapshots"].append((epoch, samples))
+            if stats is None:  # a stop signal: checkpoint where the epoch stands, and exit
+                progress["seconds"] += time.perf_counter() - started
+                path = save_interrupted_state(checkpoint_dir, snapshot())
+                message = (
+                    f"{stop.received.name}: stopped at step {position.step} of epoch "
+                    f"{progress['epoch'] + 1}; checkpoint written to {path}; a rerun resumes there"
+                )
+                logger.warning("%s", message)
+                raise TrainingInterrupted(message, stop.received)
+            position = None
+            problem, progress["loss_ratio_strikes"] = divergence(
+                stats, budget, params.loss, progress["loss_ratio_strikes"]
+            )
+            if problem:
+                if rollbacks >= budget.max_rollbacks:
+                    status, reason = "diverged", f"{problem} after {rollbacks} rollbacks"
+                    logger.error("epoch %d: %s: stopping", progress["epoch"] + 1, reason)
+                    break
+                rollbacks += 1
+                lr_scale *= budget.rollback_lr_factor
+                failed_epoch = progress["epoch"] + 1
+                position = restore(load_state(checkpoint_dir, resume=False))
+                set_lr_scale(lr_scale)
+                logger.warning(
+                    "epoch %d: %s: rolled back to epoch %d with learning rates × %g "
+                    "(rollback %d/%d)",
+                    failed_epoch,
+                    problem,
+                    progress["epoch"],
+                    lr_scale,
+                    rollbacks,
+                    budget.max_rollbacks,
+                )
+                continue
+            epoch = progress["epoch"] = progress["epoch"] + 1
+            session_epochs += 1
+            progress["seconds"] += time.perf_counter() - started
+            row = {"epoch": epoch, **stats, "lr": opt_d.param_groups[0]["lr"]}
+            row["g_factor"] = progress["g_factor"]
+            if params.dynamic_g_factor:
+                progress["g_factor"] = adjust_g_factor(progress["g_factor"], stats)
+            if budget.snapshot_every and epoch % budget.snapshot_every == 0:
+                samples = snapshot_samples(exported, data.n_classes)
+                progress["snapshots"].append((epoch, torch.from_numpy(samples)))
+                if board is not None:
+                    board.samples(epoch, plots.snapshot_grid(samples, data.n_classes, data.meta))
+            row.update(val_mmd2=math.nan, val_tstr=math.nan)
+            if epoch % budget.eval_every == 0 or epoch == budget.epochs:
+                scores = validator(exported)
+                row.update(scores)
+                best_key = selection_key(progress["best"][1], select_by)
+                if selection_key(scores, select_by) > best_key:
+                    progress["best"] = (epoch, scores, copy.deepcopy(exported.state_dict()))
+                    progress["evals_since_best"] = 0
+                else:
+                    progress["evals_since_best"] += 1
+                per_epoch = (time.perf_counter() - session_start) / session_epochs
+                logger.info(
+                    "epoch %d/%d  d_loss %.4f  g_loss %.4f  |∇D| %.3g  |∇G| %.3g  val_mmd2 %.5f  "
+                    "val_tstr %.3f  (best @ %d)  %.0fs  ETA %.0fs",
+                    epoch,
+                    budget.epochs,
+                    stats["d_loss"],
+                    stats["g_loss"],
+                    stats["d_grad_norm"],
+                    stats["g_grad_norm"],
+                    scores["val_mmd2"],
+                    scores["val_tstr"],
+                    progress["best"][0],
+                    progress["seconds"],
+                    per_epoch * (budget.epochs - epoch),
+                )
+            row["seconds"] = progress["seconds"]
+            progress["history"].append(row)
             if board is not None:
-                board.samples(epoch, plots.snapshot_grid(samples, data.n_classes, data.meta))
-        row.update(val_mmd2=math.nan, val_tstr=math.nan)
-        if epoch % budget.eval_every == 0 or epoch == budget.epochs:
-            scores = validator(exported)
-            row.update(scores)
-            best_key = selection_key(progress["best"][1], select_by)
-            if selection_key(scores, select_by) > best_key:
-                progress["best"] = (epoch, scores, copy.deepcopy(exported.state_dict()))
-                progress["evals_since_best"] = 0
-            else:
-                progress["evals_since_best"] += 1
-            per_epoch = (time.perf_counter() - session_start) / session_epochs
-            logger.info(
-                "epoch %d/%d  d_loss %.4f  g_loss %.4f  |∇D| %.3g  |∇G| %.3g  val_mmd2 %.5f  "
-                "val_tstr %.3f  (best @ %d)  %.0fs  ETA %.0fs",
-                epoch,
-                budget.epochs,
-                stats["d_loss"],
-                stats["g_loss"],
-                stats["d_grad_norm"],
-                stats["g_grad_norm"],
-                scores["val_mmd2"],
-                scores["val_tstr"],
-                progress["best"][0],
-                progress["seconds"],
-                per_epoch * (budget.epochs - epoch),
+                board.epoch(row)
+            collapsed, progress["collapse_strikes"] = collapse(
+                stats, budget, progress["collapse_strikes"]
             )
-        row["seconds"] = progress["seconds"]
-        progress["history"].append(row)
-        if board is not None:
-            board.epoch(row)
-        patience = budget.patience
-        if patience is not None and progress["evals_since_best"] >= patience:
-            status = "stopped"
-            reason = f"no better validation {select_by} in {patience} evaluations"
-            logger.info("epoch %d: early stopping: %s", epoch, reason)
-            save_state(checkpoint_dir, snapshot())
-            break
-        # Epochs inside a loss-ratio streak are suspect: no checkpoint, so a rollback goes
-        # back to before the streak.
-        streak = progress["loss_ratio_strikes"] > 0
-        if (epoch % budget.checkpoint_every == 0 and not streak) or epoch == budget.epochs:
-            save_state(checkpoint_dir, snapshot())
+            patience = budget.patience
+            if collapsed or (patience is not None and progress["evals_since_best"] >= patience):
+                status = "collapsed" if collapsed else "stopped"
+                reason = collapsed or f"no better validation {select_by} in {patience} evaluations"
+                logger.warning("epoch %d: %s: %s", epoch, status, reason)
+                save_state(checkpoint_dir, snapshot())
+                break
+            # Epochs inside a loss-ratio streak are suspect: no checkpoint, so a rollback goes
+            # back to before the streak.
+            streak = progress["loss_ratio_strikes"] > 0
+            if (epoch % budget.checkpoint_every == 0 and not streak) or epoch == budget.epochs:
+                save_state(checkpoint_dir, snapshot())
+    discard_interrupted_state(checkpoint_dir)  # a diverged run ends at its last checkpoint
 
     if board is not None:
         board.close()
@@ -512,8 +619,9 @@ def train_rcgan(
         seconds=progress["seconds"],
         history=progress["history"],
         resumed_from=resumed_from,
-        snapshots=progress["snapshots"],
+        snapshots=[(epoch, samples.numpy()) for epoch, samples in progress["snapshots"]],
         status=status,
         stop_reason=reason,
         rollbacks=rollbacks,
+        autocast=trained_as.amp,
     )

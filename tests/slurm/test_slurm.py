@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import pandas as pd
 import pytest
-from runner import REPO, SNAKEMAKE, TINY, new_workdir
+from runner import REPO, SNAKEMAKE, TINY, end_group, new_workdir, start_group
 
 from rgan.checkpoint import load_state
 
@@ -96,7 +96,7 @@ class Sbatch:
 def start(workdir: Path, name: str, *args: str) -> subprocess.Popen:
     """Snakemake in the background, its output in `workdir/<name>.out`."""
     with open(workdir / f"{name}.out", "w") as out:
-        return subprocess.Popen(
+        return start_group(
             [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -104,14 +104,13 @@ def start(workdir: Path, name: str, *args: str) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
-    """SIGINT, on which Snakemake cancels its SLURM jobs; SIGKILL if it is not gone within 60 s."""
+    """SIGINT, on which Snakemake cancels its SLURM jobs; then, at once or after 60 s, SIGTERM
+    and SIGKILL to whatever of its process group is left (e.g. status checks it started)."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    end_group(process)
 
 
 def finish(process: subprocess.Popen, seconds: float) -> int:
@@ -262,6 +261,10 @@ def test_a_cancelled_training_job_comes_back_with_more_time_and_resumes(grid):
     walltimes = {(call.attempt, call.value("-t")) for call in grid.calls if call.rule == "train"}
     assert walltimes == {(1, "240"), (2, "480")}  # runtime: 240 * attempt minutes
     assert int(resumed(grid.retry_log).group(1)) >= 2
+    # scancel's SIGTERM reached training, which checkpointed where it stood inside the epoch.
+    assert re.search(
+        r"resuming from the checkpoint of epoch \d+, step \d+ of the next", grid.retry_log
+    )
 
 
 def test_the_rerun_resumes_the_cancelled_run_and_completes_the_grid(grid):

@@ -26,6 +26,8 @@ for name in config["datasets"]:
 wildcard_constraints:
     dataset=r"[A-Za-z0-9_]+",
     run=r"[^/]+~[^/]+(/[^/]+~[^/]+)*",
+    part=r"[0-9]+",
+    parts=r"[0-9]+",
 
 
 def run_params(wildcards):
@@ -39,6 +41,23 @@ def run_evaluations(wildcards):
         "results/eval/{dataset}/{run}.json",
         dataset=wildcards.dataset,
         run=grid_of(wildcards.dataset).instance_patterns,
+    )
+
+
+def part_evaluations(wildcards):
+    """Evaluation files of one person's share of a dataset's grid: every `parts`-th run from
+    the `part`-th on, so that expensive points spread over the parts."""
+    runs = list(grid_of(wildcards.dataset).instance_patterns)
+    part, parts = int(wildcards.part), int(wildcards.parts)
+    if not 1 <= part <= parts <= len(runs):
+        raise ValueError(
+            f"part {part} of {parts}: expected 1 <= part <= parts <= {len(runs)}, the number "
+            f"of runs in the {wildcards.dataset} grid"
+        )
+    return expand(
+        "results/eval/{dataset}/{run}.json",
+        dataset=wildcards.dataset,
+        run=runs[part - 1 :: parts],
     )
 
 

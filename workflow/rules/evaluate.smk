@@ -74,6 +74,22 @@ rule aggregate:
         "../scripts/aggregate.py"
 
 
+rule grid_part:
+    """One person's share of a grid, run at the same time as the other parts on one shared
+    results/ folder: its runs trained and evaluated, and their rows of the table."""
+    input:
+        evaluations=part_evaluations,
+    output:
+        "results/parts/{dataset}/{part}-of-{parts}.csv",
+    log:
+        "results/logs/grid_part/{dataset}/{part}-of-{parts}.log",
+    localrule: True
+    conda:
+        "../../envs/rgan.yaml"
+    script:
+        "../scripts/grid_part.py"
+
+
 rule summarise_grid:
     input:
         csv="results/tstr/{dataset}.csv",

@@ -1,4 +1,5 @@
-"""Stratified split and [-1, 1] scaling fitted on the training split; a picture of real inputs."""
+"""Stratified split and [-1, 1] scaling fitted on the training split; a picture of real inputs.
+Data that cannot be split or trained on are refused naming raw.npz."""
 
 from rgan import logs, plots
 from rgan.data.prepare import split_and_scale
@@ -12,6 +13,7 @@ prepared = split_and_scale(
     test_fraction=split["test_fraction"],
     seed=split["seed"],
     normalise=snakemake.params.normalise,
+    source=snakemake.input[0],
 )
 prepared.save(snakemake.output.prepared)
 plots.class_grid(

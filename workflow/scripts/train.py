@@ -1,26 +1,43 @@
 """Train one RGAN/RCGAN run (resuming from its checkpoint) and export the best generator."""
 
+import sys
+from pathlib import Path
+
 from rgan import logs
+from rgan.checkpoint import UnreadableFileError
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import choose_device
 from rgan.export import export_training
+from rgan.interrupt import TrainingInterrupted
+from rgan.io import remove_paths
+from rgan.stale import stale_results
 from rgan.train import train_rcgan, training_bytes
 
-logs.setup(snakemake.log[0])
+logger = logs.setup(snakemake.log[0])
+stale = stale_results(Path("results"), snakemake.wildcards.dataset, snakemake.wildcards.run)
+remove_paths(stale)  # should this job fail, a rerun rebuilds them from a new model
+for path in stale:
+    logger.info("removed %s: made from the model this job replaces", path)
 params = RunParams.from_mapping(snakemake.params.run)
 budget = TrainBudget(**snakemake.params.budget)
 data = PreparedData.load(snakemake.input[0])
-result = train_rcgan(
-    data,
-    params,
-    budget,
-    snakemake.params.checkpoint_dir,
-    choose_device(
-        snakemake.threads,
-        required_bytes=training_bytes(data, params),
-        allow_cpu_fallback=snakemake.params.allow_cpu_fallback,
-    ),
-    tensorboard_dir=snakemake.params.tensorboard_dir if budget.tensorboard else None,
-)
+try:
+    result = train_rcgan(
+        data,
+        params,
+        budget,
+        snakemake.params.checkpoint_dir,
+        choose_device(
+            snakemake.threads,
+            required_bytes=training_bytes(data, params),
+            allow_cpu_fallback=snakemake.params.allow_cpu_fallback,
+        ),
+        tensorboard_dir=snakemake.params.tensorboard_dir if budget.tensorboard else None,
+    )
+except TrainingInterrupted as interrupted:
+    sys.exit(interrupted.exit_code)  # logged already; the failed job's rerun resumes
+except UnreadableFileError as error:
+    logger.error("%s", error)
+    sys.exit(1)
 export_training(result, data, params, snakemake.params.budget, snakemake.output)

@@ -12,6 +12,7 @@ import numpy as np
 
 from rgan.data import images as image_ops
 from rgan.data import ucr
+from rgan.data.checks import check_dataset, check_raw
 from rgan.data.digits import DIGITS_CLASSES, read_digits
 from rgan.data.lfw import read_lfwcrop
 from rgan.data.mimic3 import read_mimic3_ihm
@@ -115,12 +116,16 @@ def resolved_options(name: str, options: dict) -> dict:
 
 def dataset_source(name: str, options: dict) -> Source | None:
     """The dataset's source, with `mirrors` and `checksums` from the options taking precedence
-    (for a site-local mirror, or the fixtures of the tests)."""
+    (for a site-local mirror, or the fixtures of the tests). A file given its own checksum is
+    another file: its official size no longer applies."""
     source = dataset_spec(name).source
     if source is None:
         return None
     checksums = options.get("checksums") or {}
-    files = tuple(RemoteFile(f.name, checksums.get(f.name, f.checksum)) for f in source.files)
+    files = tuple(
+        replace(f, checksum=checksums[f.name], size=None) if f.name in checksums else f
+        for f in source.files
+    )
     return replace(source, mirrors=tuple(options.get("mirrors") or source.mirrors), files=files)
 
 
@@ -171,11 +176,19 @@ def choose(
     return indices, labels
 
 
+def data_source(name: str, files: Files) -> str:
+    """What errors about a dataset's values name: the user's file or folder, or the dataset."""
+    return str(files["path"]) if "path" in files else f"dataset {name!r}"
+
+
 def load_dataset(name: str, options: dict, files: Files) -> SequenceDataset:
-    """Read a dataset from its verified files and shape it into labelled sequences."""
+    """Read a dataset from its verified files and shape it into labelled sequences; data that
+    cannot be trained on (see rgan.data.checks) are refused naming the user's file."""
     spec = dataset_spec(name)
     options = resolved_options(name, options)
     raw = spec.read(files, options)
+    source = data_source(name, files)
+    check_raw(raw.X, source)  # before resampling could blur an Inf into NaN
     classes = options.get("classes")
     indices, labels = choose(
         raw.y, classes, options.get("max_samples"), options.get("subsample_seed", 0)
@@ -189,6 +202,7 @@ def load_dataset(name: str, options: dict, files: Files) -> SequenceDataset:
         dataset = shape_series(name, series, mask, labels, names, options, raw.feature_names)
     if spec.identities:
         dataset.meta["labels"] = "identity"
+    check_dataset(dataset, source)
     return dataset
 
 

@@ -136,6 +136,7 @@ def _encode(path: Path, name: str, raw: pd.Series) -> np.ndarray:
     if name not in CATEGORIES:
         values = pd.to_numeric(raw, errors="coerce")
         _first_bad(path, name, raw, present & values.isna(), "not a number")
+        _first_bad(path, name, raw, np.isinf(values), "not a finite number")
         return values.to_numpy(np.float64)
     codes = raw.map(_CODES[name]).astype(np.float64)
     unknown = present & codes.isna()

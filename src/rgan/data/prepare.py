@@ -1,16 +1,21 @@
 """Stratified train/validation/test split, missing values filled with training medians, and
-normalisation fitted on the training split only (stored, so samples can be mapped back)."""
+normalisation fitted on the training split only (stored, so samples can be mapped back).
+Statistics use finite values only; data that cannot be split or trained on are refused first."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from rgan.data.checks import check_dataset
+from rgan.data.idx import DataFormatError
 from rgan.data.sequences import SequenceDataset
 from rgan.io import load_npz, save_npz
 
@@ -37,16 +42,20 @@ class Scaler:
 
     @classmethod
     def fit(cls, method: str, X: np.ndarray) -> Scaler:
+        """Fitted on the finite values of X only (NaN and +-Inf are ignored)."""
         if method == "minmax":
-            low, high = float(X.min()), float(X.max())
+            values = X[np.isfinite(X)]
+            if not values.size:
+                raise ValueError("cannot scale data without a finite value")
+            low, high = float(values.min()), float(values.max())
             if high <= low:
                 raise ValueError(f"cannot scale constant data (min = max = {low})")
             return cls(method, [(high + low) / 2], [(high - low) / 2])
         if method == "sample_max":
             return cls(method, [0.0], [float(np.median(sample_peaks(X)))])
         if method == "feature_zscore":
-            std = X.std(axis=(0, 1))
-            return cls(method, X.mean(axis=(0, 1)).tolist(), np.where(std > 0, std, 1).tolist())
+            mean, std = feature_moments(X)
+            return cls(method, mean.tolist(), np.where(std > 0, std, 1).tolist())
         raise ValueError(f"unknown normalisation {method!r}: expected one of {NORMALISATIONS}")
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -59,8 +68,18 @@ class Scaler:
 
 
 def sample_peaks(X: np.ndarray) -> np.ndarray:
-    peaks = np.abs(X).reshape(len(X), -1).max(axis=1)
+    """Each sample's largest finite absolute value (1 when it has none above 0)."""
+    peaks = np.where(np.isfinite(X), np.abs(X), 0).reshape(len(X), -1).max(axis=1)
     return np.where(peaks > 0, peaks, 1.0)
+
+
+def feature_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and standard deviation of the finite values (0 and 1 for none)."""
+    finite = np.where(np.isfinite(X), X, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a feature with no finite value
+        mean, std = np.nanmean(finite, axis=(0, 1)), np.nanstd(finite, axis=(0, 1))
+    return np.nan_to_num(mean, nan=0.0), np.nan_to_num(std, nan=1.0)
 
 
 @dataclass
@@ -122,18 +141,88 @@ class PreparedData:
         )
 
 
-def split_indices(
-    y: np.ndarray, val_fraction: float, test_fraction: float, seed: int
-) -> dict[str, np.ndarray]:
-    """Stratified by label with a fixed seed; no sample in two splits."""
+def check_fractions(val_fraction: float, test_fraction: float) -> None:
     if not 0 < val_fraction < 1 or not 0 < test_fraction < 1 or val_fraction + test_fraction >= 1:
         raise ValueError(
             f"split fractions must be in (0, 1) and sum below 1, got val={val_fraction}, "
             f"test={test_fraction}"
         )
+
+
+def split_sizes(n: int, val_fraction: float, test_fraction: float) -> dict[str, int]:
+    """The sizes scikit-learn gives the splits of `n` samples (test first, then validation)."""
+    test = math.ceil(test_fraction * n)
+    val = math.ceil(val_fraction / (1.0 - test_fraction) * (n - test))
+    return {"train": n - test - val, "val": val, "test": test}
+
+
+def per_class_need(n: int, val_fraction: float, test_fraction: float) -> int:
+    """Samples a class needs so that at least 2 stay out of the test split (the validation
+    split is then drawn stratified from them, which needs 2 of every class)."""
+    rest = n - split_sizes(n, val_fraction, test_fraction)["test"]
+    need = max(2, math.ceil(2 * n / max(rest, 1)) - 1)
+    while rest and math.floor(need / n * rest) < 2:  # as scikit-learn rounds the shares
+        need += 1
+    return need
+
+
+def check_split(
+    y: np.ndarray,
+    class_names: list[str],
+    val_fraction: float,
+    test_fraction: float,
+    source: str,
+) -> None:
+    """Refuse, before splitting, data with a split smaller than the number of classes or a
+    class with fewer than 2 samples (the stratified split needs both)."""
+    labels, counts = np.unique(y, return_counts=True)
+    sizes = split_sizes(len(y), val_fraction, test_fraction)
+    if min(sizes.values()) < len(labels):
+        raise DataFormatError(
+            f"{source}: {len(y)} samples give train/val/test splits of "
+            f"{'/'.join(map(str, sizes.values()))} (val_fraction {val_fraction}, test_fraction "
+            f"{test_fraction}); expected at least one sample per class ({len(labels)}) in every "
+            "split (add samples, drop classes or change the split fractions)"
+        )
+    for label, count in zip(labels.tolist(), counts.tolist(), strict=True):
+        if count < 2:
+            raise too_small_class(
+                class_names[label], count, len(y), val_fraction, test_fraction, source
+            )
+
+
+def too_small_class(
+    name: str, count: int, n: int, val_fraction: float, test_fraction: float, source: str
+) -> DataFormatError:
+    """The error naming the class, its sample count and what the split needs."""
+    return DataFormatError(
+        f"{source}: class {name!r} has {count} sample(s), too few for the stratified split "
+        f"(val_fraction {val_fraction}, test_fraction {test_fraction}), which needs at least "
+        f"{per_class_need(n, val_fraction, test_fraction)} per class; drop the class "
+        "(data.<dataset>.classes) or add samples of it"
+    )
+
+
+def split_indices(
+    y: np.ndarray,
+    val_fraction: float,
+    test_fraction: float,
+    seed: int,
+    class_names: list[str] | None = None,
+    source: str = "the data set",
+) -> dict[str, np.ndarray]:
+    """Stratified by label with a fixed seed; no sample in two splits. A split or class too
+    small for that is refused naming `source` and the class."""
+    check_fractions(val_fraction, test_fraction)
+    names = class_names or [str(label) for label in range(int(y.max(initial=0)) + 1)]
+    check_split(y, names, val_fraction, test_fraction, source)
     rest, test = train_test_split(
         np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed
     )
+    short = [label for label in np.unique(y).tolist() if np.count_nonzero(y[rest] == label) < 2]
+    if short:  # the test split took all but one (or all) of them
+        count = int(np.count_nonzero(y == short[0]))
+        raise too_small_class(names[short[0]], count, len(y), val_fraction, test_fraction, source)
     train, val = train_test_split(
         rest, test_size=val_fraction / (1.0 - test_fraction), stratify=y[rest], random_state=seed
     )
@@ -141,9 +230,9 @@ def split_indices(
 
 
 def training_medians(X: np.ndarray) -> np.ndarray:
-    """Per-feature median of the observed training values (0 for a feature never observed)."""
+    """Per-feature median of the finite training values (0 for a feature with none)."""
     flat = X.reshape(-1, X.shape[2])
-    observed = ~np.isnan(flat)
+    observed = np.isfinite(flat)
     medians = np.zeros(X.shape[2], dtype=np.float32)
     for feature in np.flatnonzero(observed.any(axis=0)):
         medians[feature] = np.median(flat[observed[:, feature], feature])
@@ -156,9 +245,13 @@ def split_and_scale(
     test_fraction: float,
     seed: int,
     normalise: str = "minmax",
+    source: str | os.PathLike = "the data set",
 ) -> PreparedData:
-    """Split, fill missing values with training medians, then normalise with training stats."""
-    index = split_indices(data.y, val_fraction, test_fraction, seed)
+    """Split, fill missing values with training medians, then normalise with training stats.
+    Data that cannot be split or trained on are refused first, naming `source` (the file)."""
+    check_fractions(val_fraction, test_fraction)
+    check_dataset(data, str(source))
+    index = split_indices(data.y, val_fraction, test_fraction, seed, data.class_names, str(source))
     X = {split: data.X[idx] for split, idx in index.items()}
     medians = None
     if np.isnan(data.X).any():

@@ -1,5 +1,7 @@
 """Trusted downloads: mirrors tried in turn with retries and back-off, checksums verified before a
-file is renamed into place, and hand-placed files (offline clusters) verified the same way."""
+file is renamed into place, and hand-placed files (offline clusters) verified the same way. Each
+file is bounded in size and in time, and its temporary file goes away on every exit, SIGTERM
+included."""
 
 from __future__ import annotations
 
@@ -7,11 +9,16 @@ import hashlib
 import http.client
 import logging
 import os
+import signal
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import FrameType
 
 from rgan.io import atomic_path, read_json, write_json
 
@@ -31,16 +38,22 @@ class ChecksumError(RuntimeError):
     """A file's hash differs from the published one."""
 
 
+class DownloadLimitError(RuntimeError):
+    """A mirror sent more bytes than a file may have, or took longer than the deadline."""
+
+
 LOCK_FILE = "checksums.lock"
 
 
 @dataclass(frozen=True)
 class RemoteFile:
     """A file of a dataset and its published checksum, written `algorithm:hexdigest`; None when
-    nothing is published: the first download's SHA-256 is then recorded in a lock file."""
+    nothing is published: the first download's SHA-256 is then recorded in a lock file. `size`
+    (bytes), where known and stable, is the most a mirror may send; else `max_bytes` applies."""
 
     name: str
     checksum: str | None
+    size: int | None = None
 
     @property
     def algorithm(self) -> str:
@@ -61,9 +74,15 @@ class Source:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """The config's `download` section. `timeout_seconds` bounds each network read;
+    `deadline_seconds` a whole file (checked between reads, so it may be overrun by up to one
+    `timeout_seconds`); `max_bytes` the size of a file whose size is not known."""
+
     retries: int = 3
     backoff_seconds: float = 2.0
     timeout_seconds: float = 60.0
+    max_bytes: int = 2 * 1024**3
+    deadline_seconds: float = 3600.0
 
 
 def resolve_data_dir(configured: str | None) -> Path:
@@ -88,17 +107,57 @@ def verify(path: Path, expected: RemoteFile, origin: str) -> None:
         )
 
 
-def download(url: str, target: Path, expected: RemoteFile, timeout: float) -> None:
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While active (in the main thread), SIGTERM raises SystemExit(143) instead of killing the
+    process outright, so that `finally` clauses run and remove temporary files."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def download(url: str, target: Path, expected: RemoteFile, policy: RetryPolicy) -> None:
     """Stream `url` to a temporary file, verify it (when a checksum is known), and only then
-    rename it to `target`."""
-    with atomic_path(target) as tmp:
+    rename it to `target`. More bytes than `expected.size` (or `policy.max_bytes`), declared or
+    sent, or a download running past `policy.deadline_seconds`, raise DownloadLimitError."""
+    limit = expected.size or policy.max_bytes
+    what = f"the known size of {expected.name}" if expected.size else "download.max_bytes"
+    deadline = time.monotonic() + policy.deadline_seconds
+    with sigterm_raises(), atomic_path(target) as tmp:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as out:
+        with (
+            urllib.request.urlopen(request, timeout=policy.timeout_seconds) as response,
+            open(tmp, "wb") as out,
+        ):
             total = int(response.headers.get("Content-Length") or 0)
+            if total > limit:
+                raise DownloadLimitError(
+                    f"{url} declares {total} bytes, over the limit of {limit} bytes ({what})"
+                )
             received, next_report = 0, 0.1
-            while chunk := response.read(CHUNK):
+            # read1 returns what one socket read gives, so a trickle cannot hide the deadline;
+            # asking for at most limit + 1 bytes stops an oversized body as soon as it passes.
+            while chunk := response.read1(min(CHUNK, limit + 1 - received)):
                 out.write(chunk)
                 received += len(chunk)
+                if received > limit:
+                    raise DownloadLimitError(
+                        f"{url} sent more than the limit of {limit} bytes ({what})"
+                    )
+                if time.monotonic() > deadline:
+                    raise DownloadLimitError(
+                        f"{url} did not finish within the deadline of {policy.deadline_seconds:g} s"
+                        f" (download.deadline_seconds); {received} bytes received"
+                    )
                 if total and received / total >= next_report:
                     logger.info(
                         "%s: %d of %d bytes (%.0f%%)", url, received, total, 100 * received / total
@@ -112,7 +171,9 @@ def download(url: str, target: Path, expected: RemoteFile, timeout: float) -> No
 
 
 def fetch_file(source: Source, file: RemoteFile, directory: Path, policy: RetryPolicy) -> Path:
-    """Return the verified local copy of `file`, downloading it if it is not there yet."""
+    """Return the verified local copy of `file`, downloading it if it is not there yet. Network
+    errors are retried on the same mirror; a 404 or a size or deadline overrun is not (a mirror
+    that sends too much or too slowly will do so again), the next mirror is tried instead."""
     target = directory / file.name
     if target.exists():
         if file.checksum is not None:
@@ -124,8 +185,12 @@ def fetch_file(source: Source, file: RemoteFile, directory: Path, policy: RetryP
         url = mirror.rstrip("/") + "/" + file.name
         for attempt in range(1, policy.retries + 1):
             try:
-                download(url, target, file, policy.timeout_seconds)
+                download(url, target, file, policy)
                 return target
+            except DownloadLimitError as error:
+                failures.append(f"{url} (attempt {attempt}): {error}")
+                logger.warning("download failed: %s", failures[-1])
+                break
             except (OSError, http.client.HTTPException) as error:
                 failures.append(f"{url} (attempt {attempt}): {error!r}")
                 logger.warning("download failed: %s", failures[-1])
