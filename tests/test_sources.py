@@ -214,16 +214,21 @@ def fetch_one(mirrors, file, directory, **policy):
     return fetch_file(Source(tuple(mirrors), (file,)), file, directory, RetryPolicy(**policy))
 
 
-def test_declared_size_over_max_bytes_is_refused_before_the_body(tmp_path):
-    file = blob(tmp_path / "served", "big.bin", 300)
+def refused_trickle(tmp_path, name, size, trickle_seconds, **policy) -> tuple[str, str, float]:
+    """Fetch a file served a byte at a time, which must fail: (base URL, error, seconds taken)."""
+    file = blob(tmp_path / "served", name, size)
     start = time.monotonic()
     with (
-        serve(tmp_path / "served", trickle={"big.bin"}, trickle_seconds=0.01) as url,
+        serve(tmp_path / "served", trickle={name}, trickle_seconds=trickle_seconds) as url,
         pytest.raises(DownloadError) as caught,
     ):
-        fetch_one([url], file, tmp_path / "data", max_bytes=100)
-    assert time.monotonic() - start < 1.5  # the body takes 3 s to come: it was never read
-    message = str(caught.value)
+        fetch_one([url], file, tmp_path / "data", **policy)
+    return url, str(caught.value), time.monotonic() - start
+
+
+def test_declared_size_over_max_bytes_is_refused_before_the_body(tmp_path):
+    url, message, seconds = refused_trickle(tmp_path, "big.bin", 300, 0.01, max_bytes=100)
+    assert seconds < 1.5  # the body takes 3 s to come: it was never read
     assert f"{url}big.bin declares 300 bytes, over the limit of 100 bytes" in message
     assert "download.max_bytes" in message and "attempt 2" not in message
     assert leftovers(tmp_path / "data") == []
@@ -260,15 +265,8 @@ def test_body_longer_than_the_known_size_is_refused(tmp_path, behaviour):
 
 
 def test_slow_trickle_is_stopped_at_the_deadline(tmp_path):
-    file = blob(tmp_path / "served", "slow.bin", 100)
-    start = time.monotonic()
-    with (
-        serve(tmp_path / "served", trickle={"slow.bin"}, trickle_seconds=0.05) as url,
-        pytest.raises(DownloadError) as caught,
-    ):
-        fetch_one([url], file, tmp_path / "data", deadline_seconds=0.5)
-    assert time.monotonic() - start < 2.5  # the whole body takes 5 s
-    message = str(caught.value)
+    url, message, seconds = refused_trickle(tmp_path, "slow.bin", 100, 0.05, deadline_seconds=0.5)
+    assert seconds < 2.5  # the whole body takes 5 s
     assert f"{url}slow.bin did not finish within the deadline of 0.5 s" in message
     assert "download.deadline_seconds" in message and "attempt 2" not in message
     assert leftovers(tmp_path / "data") == []

@@ -40,19 +40,14 @@ class UnreadableFileError(RuntimeError):
     version; the message names the file and what to do."""
 
 
-def torch_bytes(obj: Any) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
-
-
 def atomic_torch_save(obj: Any, path: str | os.PathLike, keep_previous: Path | None = None) -> None:
     """torch.save to a temporary file, fsync, rename: the previous file survives until then (as
     `keep_previous`, if given). Serialised in memory first, so that a full disk is reported as
     such by the file write rather than as a failure inside torch's zip writer."""
-    data = torch_bytes(obj)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path, keep_previous=keep_previous) as tmp:
-        tmp.write_bytes(data)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def save_versioned(obj: dict[str, Any], path: str | os.PathLike, kind: str, **options) -> None:

@@ -3,6 +3,7 @@ dataset into one table."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
 from rgan.grid import point_of
+from rgan.io import atomic_path, read_json
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
@@ -173,6 +175,14 @@ def best_run(table: pd.DataFrame, classifier: str) -> int:
     if ratio.notna().any():
         return int(ratio.idxmax())
     return int(table["mmd2"].idxmin())
+
+
+def write_results_table(evaluation_paths: list[str], csv_path: str | os.PathLike) -> pd.DataFrame:
+    """The results table of these evaluation files, written (atomically) as a CSV."""
+    table = results_table([read_json(path) for path in evaluation_paths])
+    with atomic_path(csv_path) as tmp:
+        table.to_csv(tmp, index=False)
+    return table
 
 
 def results_table(evaluations: list[dict]) -> pd.DataFrame:

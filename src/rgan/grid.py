@@ -13,6 +13,17 @@ PARAMETERS = list(RUN_KEYS)
 SEED = re.compile(r"(^|/)seed~[^/]+")
 
 
+def grid_share(runs: list[str], part: int, parts: int, dataset: str) -> list[str]:
+    """One person's share of a grid's runs: every `parts`-th run from the `part`-th on, so that
+    expensive points spread over the parts."""
+    if not 1 <= part <= parts <= len(runs):
+        raise ValueError(
+            f"part {part} of {parts}: expected 1 <= part <= parts <= {len(runs)}, the number "
+            f"of runs in the {dataset} grid"
+        )
+    return runs[part - 1 :: parts]
+
+
 def point_of(run: str) -> str:
     """The run's path without its seed: the grid point that its seeds repeat."""
     return SEED.sub("", run).strip("/") or "defaults"

@@ -1,14 +1,35 @@
-"""Stop requests by signal: SLURM's SIGTERM at the walltime (or the SIGUSR1 that `sbatch
---signal` sends ahead of it), or Ctrl-C. The first one is only recorded, so that training can
-finish its batch and write a checkpoint; a second one stops at once."""
+"""Stop signals: SLURM's SIGTERM at the walltime (or the SIGUSR1 that `sbatch --signal` can send
+ahead of it), or Ctrl-C. In training the first one is only recorded, so that training can finish
+its batch and write a checkpoint, and a second one stops at once; elsewhere (downloads) SIGTERM
+raises, so that `finally` clauses remove temporary files."""
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While active (in the main thread), SIGTERM raises SystemExit(143) instead of killing the
+    process outright, so that `finally` clauses run and remove temporary files."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 class TrainingInterrupted(Exception):

@@ -6,6 +6,7 @@ after a failed job, a rerun then rebuilds them instead of keeping results whose 
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 TABLES = ("{}.csv", "{}.html", "{}_best.png", "{}_points.csv", "{}_grid.png")  # results/tstr/
@@ -23,6 +24,17 @@ def stale_results(results: Path, dataset: str, run: str) -> list[Path]:
         *(part for part in (results / "parts" / dataset).glob("*.csv") if lists_run(part, run)),
     ]
     return [path for path in paths if path.exists()]
+
+
+def remove_stale_results(results: Path, dataset: str, run: str) -> list[Path]:
+    """Delete `stale_results` (folders with everything in them); return what went."""
+    stale = stale_results(results, dataset, run)
+    for path in stale:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return stale
 
 
 def lists_run(table: Path, run: str) -> bool:

@@ -5,6 +5,7 @@ from snakemake.utils import Paramspace
 
 from rgan.config import RunParams, dataset_runs
 from rgan.data import dataset_spec
+from rgan.grid import grid_share
 
 # Unknown dataset names stop the workflow here, before any job runs.
 for name in set(config["datasets"]) | set(config["data"]) | set(config["experiments"]):
@@ -45,19 +46,13 @@ def run_evaluations(wildcards):
 
 
 def part_evaluations(wildcards):
-    """Evaluation files of one person's share of a dataset's grid: every `parts`-th run from
-    the `part`-th on, so that expensive points spread over the parts."""
+    """Evaluation files of one person's share of a dataset's grid (rgan.grid.grid_share)."""
     runs = list(grid_of(wildcards.dataset).instance_patterns)
-    part, parts = int(wildcards.part), int(wildcards.parts)
-    if not 1 <= part <= parts <= len(runs):
-        raise ValueError(
-            f"part {part} of {parts}: expected 1 <= part <= parts <= {len(runs)}, the number "
-            f"of runs in the {wildcards.dataset} grid"
-        )
+    share = grid_share(
+        runs, int(wildcards.part), int(wildcards.parts), wildcards.dataset
+    )
     return expand(
-        "results/eval/{dataset}/{run}.json",
-        dataset=wildcards.dataset,
-        run=runs[part - 1 :: parts],
+        "results/eval/{dataset}/{run}.json", dataset=wildcards.dataset, run=share
     )
 
 

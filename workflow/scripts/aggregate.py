@@ -4,15 +4,12 @@ sortable HTML page, and the best run's samples beside real ones, for the report.
 from rgan import logs, plots
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
-from rgan.evaluate import best_run, results_table
-from rgan.io import atomic_path, read_json
+from rgan.evaluate import best_run, write_results_table
 from rgan.results_page import write_results_page
 
 logger = logs.setup(snakemake.log[0])
 dataset = snakemake.wildcards.dataset
-table = results_table([read_json(path) for path in snakemake.input.evaluations])
-with atomic_path(snakemake.output.csv) as tmp:
-    table.to_csv(tmp, index=False)
+table = write_results_table(snakemake.input.evaluations, snakemake.output.csv)
 write_results_page(table, snakemake.output.page, f"Results: {dataset}")
 best = best_run(table, snakemake.params.classifier)
 data = PreparedData.load(snakemake.input.prepared)

@@ -10,14 +10,13 @@ from rgan.data.prepare import PreparedData
 from rgan.devices import choose_device
 from rgan.export import export_training
 from rgan.interrupt import TrainingInterrupted
-from rgan.io import remove_paths
-from rgan.stale import stale_results
+from rgan.stale import remove_stale_results
 from rgan.train import train_rcgan, training_bytes
 
 logger = logs.setup(snakemake.log[0])
-stale = stale_results(Path("results"), snakemake.wildcards.dataset, snakemake.wildcards.run)
-remove_paths(stale)  # should this job fail, a rerun rebuilds them from a new model
-for path in stale:
+# Should this job fail, a rerun rebuilds these from a new model (rgan.stale says why).
+dataset, run = snakemake.wildcards.dataset, snakemake.wildcards.run
+for path in remove_stale_results(Path("results"), dataset, run):
     logger.info("removed %s: made from the model this job replaces", path)
 params = RunParams.from_mapping(snakemake.params.run)
 budget = TrainBudget(**snakemake.params.budget)

@@ -249,7 +249,6 @@ def split_and_scale(
 ) -> PreparedData:
     """Split, fill missing values with training medians, then normalise with training stats.
     Data that cannot be split or trained on are refused first, naming `source` (the file)."""
-    check_fractions(val_fraction, test_fraction)
     check_dataset(data, str(source))
     index = split_indices(data.y, val_fraction, test_fraction, seed, data.class_names, str(source))
     X = {split: data.X[idx] for split, idx in index.items()}

@@ -9,17 +9,13 @@ import hashlib
 import http.client
 import logging
 import os
-import signal
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 
+from rgan.interrupt import sigterm_raises
 from rgan.io import atomic_path, read_json, write_json
 
 logger = logging.getLogger(__name__)
@@ -105,24 +101,6 @@ def verify(path: Path, expected: RemoteFile, origin: str) -> None:
             f"checksum mismatch for {expected.name} from {origin}: expected "
             f"{expected.algorithm} {expected.digest}, got {actual}"
         )
-
-
-@contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """While active (in the main thread), SIGTERM raises SystemExit(143) instead of killing the
-    process outright, so that `finally` clauses run and remove temporary files."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def download(url: str, target: Path, expected: RemoteFile, policy: RetryPolicy) -> None:
