@@ -2,6 +2,7 @@
 # evaluation (TSTR/TRTS/TRTR, MMD²) → results/tstr/<dataset>.csv and `snakemake --report`.
 from snakemake.utils import min_version, validate
 
+from rgan.config import check_run_sections
 from rgan.config_schema import check_utf8, coerce_to_schema
 
 min_version("9.0")
@@ -19,6 +20,8 @@ configfile: "config.yaml"
 # schema says before checking.
 coerce_to_schema(config, SCHEMA)
 validate(config, SCHEMA)
+# The run sections against the run keys' declaration (rgan.config.RunParams).
+check_run_sections(config)
 
 
 report: "workflow/report/workflow.rst"
@@ -36,3 +39,4 @@ rule all:
     input:
         expand("results/tstr/{dataset}.csv", dataset=config["datasets"]),
         expand("results/tstr/{dataset}_grid.png", dataset=config["datasets"]),
+        expand("results/tstr/{dataset}_best.png", dataset=config["datasets"]),

@@ -15,8 +15,8 @@ import torch
 import yaml
 
 from rgan.config import RunParams
+from rgan.gan import BETAS, train_epoch
 from rgan.models import Discriminator, Generator, ModelSpec
-from rgan.train import BETAS, train_epoch
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 N_CLASSES = 10
@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 def default_run() -> RunParams:
     """RunParams with the values a plain `make run` trains with (config.yaml `run:`)."""
-    return RunParams.from_mapping(yaml.safe_load(CONFIG.read_text())["run"])
+    return RunParams.from_config(yaml.safe_load(CONFIG.read_text())["run"])
 
 
 def training_epoch(
@@ -41,7 +41,7 @@ def training_epoch(
     [-1, 1], random labels) for fresh G and D of the given classes, with the run's optimizers and
     moving average of G's weights."""
     torch.manual_seed(0)
-    spec = ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim, params.layers)
+    spec = ModelSpec.for_run(params, steps, features, N_CLASSES, bounded=True)
     G, D = nets[0](spec).to(device), nets[1](spec).to(device)
     betas = BETAS[params.loss]
     opt_g = torch.optim.Adam(G.parameters(), lr=params.lr * params.g_factor, betas=betas)

@@ -92,7 +92,7 @@ def check_same_function(spec: ModelSpec) -> None:
 def layer_pass(fused: bool, steps: int, features: int, params: RunParams) -> Callable[[], None]:
     """Forward and backward of the discriminator's recurrent layer alone, on one batch."""
     torch.manual_seed(0)
-    spec = ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim)
+    spec = ModelSpec(steps, features, N_CLASSES, hidden=params.hidden, noise_dim=params.noise_dim)
     x = torch.rand(params.batch_size, steps, features, requires_grad=True)
     labels = torch.randint(0, N_CLASSES, (params.batch_size,))
     lstm = nn.LSTM(features + N_CLASSES, params.hidden, batch_first=True)
@@ -143,7 +143,9 @@ def main() -> None:
         f" {'bfloat16 autocast' if params.amp else 'float32'}"
     )
     for steps, features in SHAPES.values():
-        check_same_function(ModelSpec(steps, features, N_CLASSES, params.hidden, params.noise_dim))
+        check_same_function(
+            ModelSpec(steps, features, N_CLASSES, hidden=params.hidden, noise_dim=params.noise_dim)
+        )
     timings: dict[str, list[dict]] = {variant: [] for variant in VARIANTS}
     seconds = args.seconds / ROUNDS
     for _ in range(ROUNDS):  # alternating, so that both variants see the same background load

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -154,10 +153,3 @@ def new_workdir(root: Path, config: dict) -> Path:
     root.mkdir(parents=True)
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     return root
-
-
-def training_outputs(folder: Path) -> SimpleNamespace:
-    """The output paths of the train rule, for calling export_training outside Snakemake."""
-    names = {"generator": "generator.pt", "card": "card.json", "history": "log.csv"}
-    names |= {"curves": "training.png", "progress": "progress.gif"}
-    return SimpleNamespace(**{key: folder / name for key, name in names.items()})

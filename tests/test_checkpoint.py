@@ -31,11 +31,14 @@ from rgan.checkpoint import (
     set_rng_state,
 )
 from rgan.config import RunParams, TrainBudget
+from rgan.gan import BETAS, EpochPosition, train_epoch
 from rgan.interrupt import TrainingInterrupted
 from rgan.models import Discriminator, Generator, ModelSpec, load_generator, save_generator
-from rgan.train import BETAS, EpochPosition, model_spec, seed_everything, train_epoch, train_rcgan
+from rgan.train import model_spec, seed_everything, train_rcgan
+from rgan.train_state import TrainState
 
-PARAMS = RunParams(hidden=16, batch_size=64, seed=3)
+# Constant rates (lr_final 1): a shorter budget then stands in for a run killed early.
+PARAMS = RunParams(hidden=16, batch_size=64, seed=3, lr_final=1.0)
 
 
 def budget(epochs: int, **options) -> TrainBudget:
@@ -268,3 +271,28 @@ def test_stop_signal_checkpoints_inside_the_epoch_and_the_rerun_resumes_there(
     for name, tensor in straight.generator.state_dict().items():
         assert torch.equal(tensor, resumed.generator.state_dict()[name]), name
     assert [row["d_loss"] for row in resumed.history] == [row["d_loss"] for row in straight.history]
+
+
+def test_train_state_round_trips_through_a_weights_only_checkpoint(tmp_path):
+    """Every field of TrainState survives to_checkpoint → torch.save → load → from_checkpoint,
+    and the RNGs are back where they were when it was written."""
+    weights = {"w": torch.randn(3, 2)}
+    state = TrainState.start(weights, g_factor=1.5)
+    state.epoch, state.seconds, state.rollbacks, state.lr_scale = 7, 12.5, 1, 0.5
+    state.history.append({"epoch": 7, "d_loss": 0.5})
+    state.snapshots.append((5, torch.zeros(2, 3)))
+    state.loss_ratio_strikes, state.collapse_strikes, state.evals_since_best = 2, 3, 4
+    state.position = EpochPosition(torch.arange(4), torch.full((4,), 0.9), 2, torch.ones(4))
+    torch.save(state.to_checkpoint(), tmp_path / "state.pt")
+    expected_draw = torch.rand(3)
+    torch.rand(5)  # move the RNG on: loading must set it back
+    loaded = TrainState.from_checkpoint(
+        torch.load(tmp_path / "state.pt", weights_only=True), torch.device("cpu")
+    )
+    assert torch.equal(torch.rand(3), expected_draw)
+    for name in ("epoch", "seconds", "rollbacks", "lr_scale", "g_factor", "history"):
+        assert getattr(loaded, name) == getattr(state, name), name
+    assert (loaded.best.epoch, loaded.best.scores) == (0, state.best.scores)
+    assert torch.equal(loaded.best.weights["w"], weights["w"])
+    assert loaded.snapshots[0][0] == 5 and loaded.position.step == 2
+    assert torch.equal(loaded.position.order, state.position.order)

@@ -20,7 +20,8 @@ import torch
 from runner import run_in_group
 
 from rgan.cli import main
-from rgan.models import Generator, ModelSpec, save_generator
+from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic
+from rgan.models import Generator, ModelSpec, load_generator, save_generator
 
 RGAN = Path(sys.executable).with_name("rgan")
 SPEC = ModelSpec(seq_len=8, n_features=5, n_classes=3, hidden=16, noise_dim=4)
@@ -60,10 +61,22 @@ def rgan_command(*args: str | Path) -> subprocess.CompletedProcess:
     return run_in_group([RGAN, *args], timeout=300)
 
 
-def generator_file(path: Path) -> Path:
+def generator_file(path: Path, extra: dict | None = None) -> Path:
     torch.manual_seed(0)
-    save_generator(path, Generator(SPEC), EXTRA)
+    save_generator(path, Generator(SPEC), EXTRA | (extra or {}))
     return path
+
+
+def mask_pool() -> MaskPool:
+    """Training masks of three classes: class c observes its first 2 + 2c steps; feature 4
+    also hides step 0 of every sequence, so each class has two different masks."""
+    labels = np.repeat([0, 1, 2], 4)
+    masks = np.zeros((len(labels), SPEC.seq_len, SPEC.n_features), dtype=np.float32)
+    for row, label in enumerate(labels):
+        masks[row, : 2 + 2 * label] = 1.0
+        if row % 2:
+            masks[row, 0, 4] = 0.0
+    return MaskPool(masks, labels, fill=np.linspace(-0.5, 0.5, SPEC.n_features, dtype=np.float32))
 
 
 def truncated(tmp_path: Path) -> Path:
@@ -160,6 +173,46 @@ def test_good_generator_writes_balanced_samples_creating_folders(tmp_path):
         assert samples["y"].tolist() == [0, 0, 0, 1, 1, 2, 2]
         assert samples["class_names"].tolist() == EXTRA["class_names"]
         assert samples["X"].min() >= 0.0 and samples["X"].max() <= 16.0  # tanh → 8 ± 8
+        assert "mask" not in samples  # a model of data without masks, or saved before them
+
+
+def test_masked_model_samples_class_matched_masks_and_the_fill(tmp_path):
+    pool = mask_pool()
+    model = generator_file(tmp_path / "generator.pt", {MASK_POOL_KEY: pool.to_payload()})
+    _, payload = load_generator(model)  # the masks survive saving, bit-packed
+    saved = MaskPool.from_payload(payload[MASK_POOL_KEY])
+    np.testing.assert_array_equal(saved.masks, pool.masks)
+    np.testing.assert_array_equal(saved.labels, pool.labels)
+    np.testing.assert_array_equal(saved.fill, pool.fill)
+    out = tmp_path / "out.npz"
+    result = rgan("sample", "--model", model, "--n", "30", "--seed", "3", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "with class-matched masks" in result.stdout
+    with np.load(out) as samples:
+        X, y, mask = samples["X"], samples["y"], samples["mask"]
+    assert mask.shape == X.shape and set(np.unique(mask)) == {0.0, 1.0}
+    for label in range(3):  # every mask is one of its class's training masks
+        allowed = pool.masks[pool.labels == label]
+        for drawn in mask[y == label]:
+            assert any((drawn == option).all() for option in allowed)
+    hidden = mask == 0
+    np.testing.assert_array_equal(X[hidden], np.broadcast_to(pool.fill, X.shape)[hidden])
+    generator, _ = load_generator(model)  # the same numbers as the generate rule's function
+    expected, _, expected_mask = draw_synthetic(generator, y, 3, pool)
+    np.testing.assert_array_equal(X, expected)
+    np.testing.assert_array_equal(mask, expected_mask)
+
+
+def test_masked_model_with_one_label_and_original_scale(tmp_path):
+    pool = mask_pool()
+    model = generator_file(tmp_path / "generator.pt", {MASK_POOL_KEY: pool.to_payload()})
+    out = tmp_path / "out.npz"
+    args = ("sample", "--model", model, "--n", "6", "--label", "2", "--original-scale")
+    assert rgan(*args, "-o", out).returncode == 0
+    with np.load(out) as samples:
+        assert (samples["mask"][:, 1:6] == 1).all() and (samples["mask"][:, 6:] == 0).all()
+        hidden = samples["X"][:, 6:]  # class 2 observes 6 steps; the fill in data units
+        np.testing.assert_allclose(hidden, np.broadcast_to(8.0 + 8.0 * pool.fill, hidden.shape))
 
 
 def test_the_real_command_refuses_a_model_file_unread(tmp_path):

@@ -1,4 +1,6 @@
 import json
+import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -6,38 +8,42 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
-from rgan.config import RunParams, dataset_runs, run_table
+from rgan.config import CELLS, RunParams, TrainBudget, check_run_sections, dataset_runs, run_table
 from rgan.config_schema import ConfigFileError, check_utf8, coerce_to_schema
+from rgan.data.sources import RetryPolicy
+from rgan.evaluate import EvalSettings
+from rgan.metrics.utility import CLASSIFIERS
+from rgan.models import RECURRENT_LAYERS, ModelSpec
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def test_run_table_is_the_product_of_the_grid_over_the_defaults():
-    table = run_table({"hidden": 32}, {"lr": [0.001, 0.01], "seed": [0, 1, 2]})
-    assert len(table) == 6
-    assert set(table["hidden"]) == {32}
-    assert set(zip(table["lr"], table["seed"], strict=True)) == {
+    runs = run_table({"hidden": 32}, {"lr": [0.001, 0.01], "seed": [0, 1, 2]})
+    assert len(runs) == 6
+    assert {run.hidden for run in runs} == {32}
+    assert {(run.lr, run.seed) for run in runs} == {
         (lr, seed) for lr in (0.001, 0.01) for seed in (0, 1, 2)
     }
-    assert list(table.columns)[:3] == ["model", "cell", "hidden"]
+    assert runs[0].path == "hidden~32/lr~0.001/seed~0"
 
 
 def test_empty_grid_gives_one_run_of_defaults():
-    table = run_table({}, {})
-    assert table.to_dict("records") == [vars(RunParams())]
+    assert run_table({}, {}) == [RunParams()]
 
 
 def test_unknown_run_parameter_is_named():
     with pytest.raises(ValueError, match="hiden"):
         run_table({"hiden": 3}, {})
     with pytest.raises(ValueError, match="dropout"):
-        RunParams.from_mapping({"dropout": 0.1})
+        RunParams.from_config({"dropout": 0.1})
 
 
-def test_from_mapping_coerces_types():
-    params = RunParams.from_mapping({"hidden": "64", "lr": "0.01"})
-    assert params.hidden == 64 and params.lr == 0.01
+def test_from_config_gives_each_key_its_declared_type():
+    params = RunParams.from_config({"hidden": "64", "lr": "0.01", "amp": "False", "g_factor": 2})
+    assert params == RunParams(hidden=64, lr=0.01, amp=False, g_factor=2.0)
+    assert type(params.g_factor) is float and params.path == "lr~0.01/g_factor~2.0/seed~0"
 
 
 @pytest.mark.parametrize(
@@ -45,7 +51,8 @@ def test_from_mapping_coerces_types():
     [
         ({"model": ["rgan"], "aux_classifier": [True]}, "aux_classifier needs class labels"),
         ({"loss": ["wgan_gp"], "dynamic_g_factor": [True]}, "use it with loss bce"),
-        ({"loss": ["hinge"]}, "unknown loss 'hinge'"),
+        ({"loss": ["hinge"]}, r"grid.loss: 'hinge' is not one of \('bce', 'wgan_gp'\)"),
+        ({"hidden": [64, 0]}, "grid.hidden: 0 is less than the minimum of 1"),
     ],
 )
 def test_impossible_combinations_are_named_before_any_run(grid, message):
@@ -54,13 +61,13 @@ def test_impossible_combinations_are_named_before_any_run(grid, message):
 
 
 def test_include_adds_points_and_exclude_drops_every_matching_one():
-    table = run_table(
+    runs = run_table(
         {"hidden": 32},
         {"cell": ["lstm", "gru"], "layers": [1, 2]},
         include=[{"hidden": 128, "layers": 3}],
         exclude=[{"cell": "gru", "layers": "2"}],  # values compared after type coercion
     )
-    points = set(zip(table["cell"], table["layers"], table["hidden"], strict=True))
+    points = {(run.cell, run.layers, run.hidden) for run in runs}
     assert points == {("lstm", 1, 32), ("lstm", 2, 32), ("gru", 1, 32), ("lstm", 3, 128)}
 
 
@@ -90,25 +97,31 @@ def test_each_dataset_can_have_its_own_defaults_and_grid():
         },
     }
     digits = dataset_runs(config, "digits")
-    assert list(digits["seed"]) == [0, 1] and set(digits["hidden"]) == {32}
+    assert [run.seed for run in digits] == [0, 1] and {run.hidden for run in digits} == {32}
     mnist = dataset_runs(config, "mnist")
-    assert list(mnist["lr"]) == [0.001, 0.01] and set(mnist["hidden"]) == {128}
-    assert set(mnist["seed"]) == {0}  # its own grid replaces the top-level one
-    lfw = dataset_runs(config, "lfw")
-    assert lfw[["cell", "seed", "lr"]].to_dict("records") == [
-        {"cell": "gru", "seed": 0, "lr": 0.002}
-    ]
+    assert [run.lr for run in mnist] == [0.001, 0.01] and {run.hidden for run in mnist} == {128}
+    assert {run.seed for run in mnist} == {0}  # its own grid replaces the top-level one
+    assert dataset_runs(config, "lfw") == [RunParams(cell="gru", hidden=32)]
     config["experiments"]["lfw"]["run"] = {"layers": 7, "model": "rgan", "aux_classifier": True}
+    with pytest.raises(ValueError, match=r"lfw \(experiments.lfw\): run.layers: 7 is greater"):
+        dataset_runs(config, "lfw")
+    config["experiments"]["lfw"]["run"] = {"model": "rgan", "aux_classifier": True}
     with pytest.raises(ValueError, match=r"lfw \(experiments.lfw\): run .*aux_classifier"):
         dataset_runs(config, "lfw")
 
 
-def test_run_path_round_trips():
-    table = run_table({"hidden": 48}, {"lr": [0.01]})
-    path = "/".join(f"{key}~{value}" for key, value in table.iloc[0].items())
-    assert RunParams.from_path(path) == RunParams(hidden=48, lr=0.01)
+def test_run_path_names_the_keys_that_differ_from_their_defaults_and_the_seed():
+    assert RunParams().path == "seed~0"
+    params = RunParams(hidden=48, lr=0.01, amp=True, seed=3)
+    assert params.path == "hidden~48/lr~0.01/amp~True/seed~3"
+    assert RunParams.from_path(params.path) == params
+    # A path that spells out every key (as runs were named before) means the same run.
+    spelled_out = "/".join(f"{key}~{value}" for key, value in vars(params).items())
+    assert RunParams.from_path(spelled_out) == params
     with pytest.raises(ValueError, match="expected key~value parts"):
         RunParams.from_path("model~rcgan/hidden")
+    with pytest.raises(ValueError, match="run.hidden: 'big' is not of type 'integer'"):
+        RunParams.from_path("hidden~big/seed~0")
 
 
 def repo_config() -> dict:
@@ -139,6 +152,7 @@ def test_nested_config_values_take_the_types_of_the_schema():
     update_config(config, overrides)
     coerce_to_schema(config, SCHEMA)
     validate(config, str(SCHEMA))
+    check_run_sections(config)
     assert same(
         {key: config["train"][key] for key in overrides["train"]},
         {
@@ -169,6 +183,7 @@ def test_exponent_numbers_of_a_config_file_are_numbers():
         "data: {mnist: {max_samples: 1E4}}\n"
     )
     assert config["run"]["lr"] == "5e-4"
+    check_run_sections(config)
     assert same(
         coerce_to_schema(config, SCHEMA),
         {
@@ -208,17 +223,59 @@ def test_a_string_that_is_no_integer_is_still_rejected_by_name():
         ({"hidden": 0}, "0 is less than the minimum of 1"),
         ({"cell": "rnn"}, "'rnn' is not one of"),
         ({"layers": 9}, "9 is greater than the maximum of 3"),
-        ({"hiden": 64}, "'hiden' was unexpected"),
+        ({"hiden": 64}, r"unknown run parameters \['hiden'\]"),
     ],
 )
-def test_experiments_run_values_are_validated_like_run(run, message):
+def test_every_run_section_is_checked_against_the_declaration(run, message):
+    (key, value), where = next(iter(run.items())), "experiments.mnist"
+    item = f".{key}[0]" if key != "hiden" else ""
+    sections = [
+        ({"run": run}, "run"),
+        ({"include": [run]}, "include[0]"),
+        ({"exclude": [run]}, "exclude[0]"),
+        ({"grid": {key: [value]}}, f"grid{item}"),
+        ({"experiments": {"mnist": {"run": run}}}, f"{where}.run"),
+        ({"experiments": {"mnist": {"grid": {key: [value]}}}}, f"{where}.grid{item}"),
+    ]
+    for config, path in sections:
+        with pytest.raises(ValueError, match=re.escape(path) + r"(\.\w+)?: " + message):
+            check_run_sections(config)
+
+
+def test_declared_defaults_are_the_ones_config_yaml_and_the_schema_show():
+    """config.yaml lists the defaults users know; the classes and the schema agree with it."""
     config = repo_config()
-    config["experiments"] = {"mnist": {"run": run}}
-    with pytest.raises(WorkflowError, match=message):
-        validate(config, str(SCHEMA))
-    config["experiments"] = {"mnist": {"grid": {key: [value] for key, value in run.items()}}}
-    with pytest.raises(WorkflowError, match=message):
-        validate(config, str(SCHEMA))
+    defaults = vars(RunParams())
+    assert same(config["run"], {key: defaults[key] for key in config["run"]}), (
+        "config.yaml's run: shows values other than RunParams' defaults"
+    )
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]
+    for section, settings, rule_keys in [
+        ("train", TrainBudget, {"threads", "allow_cpu_fallback"}),  # the rule's, not the budget's
+        ("evaluate", EvalSettings, set()),
+        ("download", RetryPolicy, set()),
+    ]:
+        declared = {key: spec["default"] for key, spec in schema[section]["properties"].items()}
+        assert same(declared, config[section]), f"{section}: schema defaults vs config.yaml"
+        defaults = {
+            item.name: list(item.default) if isinstance(item.default, tuple) else item.default
+            for item in fields(settings)
+        }
+        expected = {key: value for key, value in declared.items() if key not in rule_keys}
+        assert defaults == expected, f"{settings.__name__} defaults vs config.yaml"
+
+
+def test_the_schema_offers_exactly_the_classifiers_there_are():
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["evaluate"]
+    assert sorted(schema["properties"]["classifiers"]["items"]["enum"]) == sorted(CLASSIFIERS)
+
+
+def test_the_networks_take_the_run_keys_declared_values():
+    assert set(RECURRENT_LAYERS) == set(CELLS)
+    spec = ModelSpec.for_run(RunParams(hidden=16, cell="gru"), 5, 3, 2, bounded=True)
+    assert (spec.hidden, spec.cell, spec.seq_len, spec.conditional) == (16, "gru", 5, True)
+    defaults = ModelSpec(seq_len=5, n_features=3, n_classes=2)
+    assert defaults == ModelSpec.for_run(RunParams(), 5, 3, 2, bounded=True)
 
 
 def test_validation_puts_no_defaults_into_experiments_run():
@@ -227,9 +284,7 @@ def test_validation_puts_no_defaults_into_experiments_run():
     config["experiments"] = {"mnist": {"run": {"hidden": 128}}}
     validate(config, str(SCHEMA))  # sets the schema's defaults, as the Snakefile does
     assert config["experiments"]["mnist"]["run"] == {"hidden": 128}
-    runs = dataset_runs(config, "mnist")
-    assert list(runs["hidden"]) == [128] and list(runs["lr"]) == [0.002]
-    assert runs.iloc[0].to_dict() == vars(RunParams(hidden=128, lr=0.002))
+    assert dataset_runs(config, "mnist") == [RunParams(hidden=128, lr=0.002)]
 
 
 def test_a_config_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):

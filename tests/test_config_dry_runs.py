@@ -66,14 +66,14 @@ def test_readme_config_example_passes_a_dry_run(tmp_path, args):
 
 
 def test_numbers_in_exponent_form_in_config_yaml_are_numbers(tmp_path):
-    # YAML reads 2e-3 and 1.0e9 as strings (it wants a dot and a signed exponent)
+    # YAML reads 5e-4 and 1.0e9 as strings (it wants a dot and a signed exponent)
     text = (REPO / "config.yaml").read_text(encoding="utf-8")
-    for key, value in {"lr": "2e-3", "max_grad_norm": "1.0e9", "eval_samples": "1e3"}.items():
+    for key, value in {"lr": "5e-4", "max_grad_norm": "1.0e9", "eval_samples": "1e3"}.items():
         text, count = re.subn(rf"(?m)^(  {key}:) [^ #\n]+", rf"\1 {value}", text)
         assert count == 1, key
     workdir = workdir_with(tmp_path, text.encode())
     result = snakemake(workdir, "--dry-run")
-    assert "/lr~0.002/" in result.stdout
+    assert "results/models/digits/lr~0.0005/seed~0/generator.pt" in result.stdout
 
 
 def test_config_yaml_that_is_not_utf8_stops_in_a_line_naming_it(tmp_path):

@@ -3,19 +3,23 @@ discriminator, and synthetic data get realistic masks and the real data's fill."
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
+
 import numpy as np
 import torch
-from runner import training_outputs
 
+from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
-from rgan.export import export_training
-from rgan.generate import generate_balanced
+from rgan.export import TrainingOutputs, export_training
+from rgan.gan import train_epoch
+from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic, generate_balanced
 from rgan.losses import step_bce
 from rgan.masks import apply_mask, missing_fill, sample_masks
-from rgan.models import Discriminator, Generator, ModelSpec
-from rgan.train import train_epoch, train_rcgan
+from rgan.models import Discriminator, Generator, ModelSpec, load_generator
+from rgan.train import train_rcgan
 
 
 def padded_dataset(n: int = 120) -> SequenceDataset:
@@ -68,7 +72,7 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
     result = train_rcgan(data, params, budget, tmp_path / "ckpt", torch.device("cpu"))
     assert result.status == "completed" and np.isfinite(result.best_val_mmd2)
 
-    outputs = training_outputs(tmp_path)
+    outputs = TrainingOutputs.in_folder(tmp_path)
     export_training(result, data, params, {}, outputs)
     samples = generate_balanced(outputs.generator, data, samples_per_class=10, seed=0)
     short = samples.y == 0
@@ -80,3 +84,30 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
     for size in (len(samples.y), 2 * len(samples.y)):  # every whole multiple is balanced
         counts = np.bincount(tripled.y[:size])
         assert counts.min() == counts.max()
+
+
+def test_rgan_sample_draws_masks_like_the_generate_rule(tmp_path):
+    data = split_and_scale(padded_dataset(), 0.2, 0.2, seed=0)
+    params = RunParams(hidden=8, batch_size=16)
+    budget = TrainBudget(epochs=1, eval_every=1, checkpoint_every=1, eval_samples=50)
+    result = train_rcgan(data, params, budget, tmp_path / "ckpt", torch.device("cpu"))
+    outputs = TrainingOutputs.in_folder(tmp_path)
+    export_training(result, data, params, {}, outputs)
+    card = json.loads(outputs.card.read_text())
+    assert card["rgan_version"] == importlib.metadata.version("rgan") and "code_commit" in card
+
+    generator, payload = load_generator(outputs.generator)
+    saved = MaskPool.from_payload(payload[MASK_POOL_KEY])
+    np.testing.assert_array_equal(saved.masks, data.mask["train"])
+    np.testing.assert_array_equal(saved.labels, data.y["train"])
+    np.testing.assert_array_equal(saved.fill, missing_fill(data.X["train"], data.mask["train"]))
+    out = tmp_path / "out.npz"
+    rgan_main(["sample", "--model", str(outputs.generator), "--n", "20", "-o", str(out)])
+    with np.load(out) as samples:
+        X, y, mask = samples["X"], samples["y"], samples["mask"]
+    short = y == 0
+    assert short.sum() == 10 and (mask[short][:, 4:] == 0).all() and mask[~short].all()
+    np.testing.assert_array_equal(X[short][:, 4:], np.broadcast_to(saved.fill, (10, 4, 2)))
+    expected, _, expected_mask = draw_synthetic(generator, y, 0, MaskPool.of(data))
+    np.testing.assert_array_equal(X, expected)  # the generate rule's function, from the data
+    np.testing.assert_array_equal(mask, expected_mask)

@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from runner import training_outputs
 
 from rgan.checkpoint import load_state
 from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
-from rgan.export import export_training
+from rgan.export import TrainingOutputs, export_training
+from rgan.guards import adjust_g_factor, divergence
 from rgan.models import Discriminator, Generator, ModelSpec
 from rgan.plots import progress_gif
-from rgan.train import SNAPSHOT_PER_CLASS, adjust_g_factor, divergence, train_rcgan
+from rgan.train import train_rcgan
+from rgan.validation import SNAPSHOT_PER_CLASS
 
 SPEC = ModelSpec(seq_len=6, n_features=3, n_classes=2, hidden=8, noise_dim=2)
 SHORT = TrainBudget(epochs=2, eval_every=1, checkpoint_every=1, eval_samples=100)
@@ -111,11 +112,13 @@ def test_divergence_rolls_back_with_lower_rates_then_stops_as_diverged(digits, t
     assert "rolled back to epoch 0 with learning rates × 0.25 (rollback 2/2)" in caplog.text
     assert "after 2 rollbacks: stopping" in caplog.text
     # rolled-back epochs are gone from the history; the last try ran one epoch at rates × 0.25
-    assert [(row["epoch"], row["lr"]) for row in result.history] == [(1, 0.25 * 1e-3)]
+    assert [(row["epoch"], row["lr"]) for row in result.history] == [(1, 0.25 * RunParams().lr)]
 
 
 def test_early_stopping_after_patience_evaluations(digits, tmp_path):
-    budget = TrainBudget(epochs=200, eval_every=1, checkpoint_every=5, eval_samples=100, patience=2)
+    budget = TrainBudget(
+        epochs=200, eval_every=1, checkpoint_every=5, eval_samples=100, patience=2, select_by="mmd2"
+    )
     result = train_rcgan(
         digits, RunParams(hidden=8, batch_size=128), budget, tmp_path, torch.device("cpu")
     )
@@ -128,7 +131,7 @@ def test_rgan_sample_cli_draws_from_a_saved_model(digits, tmp_path, capsys):
     params = RunParams(hidden=8, batch_size=128)
     result = train_rcgan(digits, params, SHORT, tmp_path / "ckpt", torch.device("cpu"))
 
-    outputs = training_outputs(tmp_path)
+    outputs = TrainingOutputs.in_folder(tmp_path)
     export_training(result, digits, params, {}, outputs)
     out = tmp_path / "out.npz"
     rgan_main(
@@ -169,7 +172,7 @@ def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digi
         tstr, key=lambda epoch: (tstr[epoch], -result.history[epoch - 1]["val_mmd2"])
     )
     rates = [row["lr"] for row in result.history]
-    assert rates[0] == pytest.approx(1e-3) and rates[-1] == pytest.approx(1e-4)
+    assert rates[0] == pytest.approx(params.lr) and rates[-1] == pytest.approx(params.lr / 10)
     assert rates == sorted(rates, reverse=True)
     state = load_state(tmp_path)
     averaged = state["generator_average"]
@@ -244,7 +247,7 @@ def test_unconditional_rgan_selects_by_mmd2_and_samples_unlabelled(digits, tmp_p
     result = train_rcgan(digits, params, budget, tmp_path / "ckpt", torch.device("cpu"))
     assert "select_by tstr needs labels: rgan selects by mmd2" in caplog.text
     assert np.isnan(result.best_val_tstr)
-    outputs = training_outputs(tmp_path)
+    outputs = TrainingOutputs.in_folder(tmp_path)
     export_training(result, digits, params, {}, outputs)
     out = tmp_path / "out.npz"
     rgan_main(["sample", "--model", str(outputs.generator), "--n", "7", "-o", str(out)])

@@ -48,7 +48,9 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
         generic = re.sub(r"_x\d+_", "_x<m>_", generic)
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     assert row["dataset"] == "digits" and row["hidden"] == 32 and row["status"] == "completed"
-    assert row["run"].startswith("model~rcgan/cell~lstm/hidden~32/")
+    assert (
+        row["run"] == "hidden~32/batch_size~32/seed~0" and row["point"] == "hidden~32/batch_size~32"
+    )
     assert 1 <= row["best_epoch"] <= row["epochs_run"] == 6
     for name in CLASSIFIERS:
         for kind in ("trtr", "tstr", "trts"):
@@ -112,6 +114,7 @@ def test_raised_epochs_continue_training_and_a_failed_continuation_claims_no_mod
         "generate": 1,
         "evaluate": 1,
         "aggregate": 1,
+        "best_run": 1,
         "summarise_grid": 1,
     }
     folder = next((workdir / "results/checkpoints").rglob("state.pt")).parent
@@ -148,8 +151,51 @@ def test_raised_epochs_continue_training_and_a_failed_continuation_claims_no_mod
         "generate",
         "evaluate",
         "aggregate",
+        "best_run",
         "summarise_grid",
     }
+
+
+def planned_files(workdir: Path) -> dict[str, list[dict[str, set[str]]]]:
+    """Rule → the `input` and `output` files of each job a dry run plans."""
+    output = snakemake(workdir, "--dry-run").stdout
+    jobs: dict[str, list[dict[str, set[str]]]] = {}
+    for rule, body in re.findall(r"^rule (\w+):\n((?: +.*\n)*)", output, re.MULTILINE):
+        fields = dict(re.findall(r"^ +(input|output): (.*)$", body, re.MULTILINE))
+        files = {key: set(fields.get(key, "").split(", ")) - {""} for key in ("input", "output")}
+        jobs.setdefault(rule, []).append(files)
+    return jobs
+
+
+def test_the_best_run_figure_declares_every_file_it_may_read(tmp_path):
+    """best_run reads the table, the real test data and the best run's samples, so it declares
+    them, with every run's samples (which run is best is known only from the table); aggregate
+    reads the evaluations only and writes just the tables (a dry run, nothing is trained)."""
+    workdir = new_workdir(tmp_path / "grid", {**TINY, "grid": {"hidden": [16, 32]}})
+    jobs = planned_files(workdir)
+    samples = {path for job in jobs["generate"] for path in job["output"]}
+    samples = {path for path in samples if path.endswith("/samples.npz")}
+    assert len(samples) == 2
+    [best] = jobs["best_run"]
+    csv, prepared = "results/tstr/digits.csv", "results/data/digits/prepared.npz"
+    assert best["input"] == {csv, prepared} | samples
+    assert best["output"] == {"results/tstr/digits_best.png"}
+    [aggregate] = jobs["aggregate"]
+    assert aggregate["output"] == {csv, "results/tstr/digits.html"}
+    assert len(aggregate["input"]) == 2
+    assert all(path.startswith("results/eval/digits/") for path in aggregate["input"])
+    [target] = jobs["all"]
+    assert "results/tstr/digits_best.png" in target["input"]
+
+
+def test_a_batch_of_aggregate_makes_only_its_share_of_the_grid(tmp_path):
+    """best_run needs every run's samples, yet a batch before the last (which leaves best_run
+    out) trains and samples only its own runs (a dry run)."""
+    workdir = new_workdir(tmp_path / "grid", {**TINY, "grid": {"hidden": [16, 32]}})
+    first, whole = planned_jobs(workdir, "--batch", "aggregate=1/2"), planned_jobs(workdir)
+    for rule in ("train", "generate", "evaluate"):
+        assert (first[rule], whole[rule]) == (1, 2), rule
+    assert "best_run" not in first and whole["best_run"] == 1
 
 
 def test_unconditional_convolutional_rgan_runs_through_the_dag(tmp_path):
@@ -271,7 +317,7 @@ def test_browser_catches_javascript_errors(tmp_path):
 @pytest.mark.parametrize(
     ("section", "value", "named"),
     [
-        ("run", {"hiden": 64}, "'hiden' was unexpected"),
+        ("run", {"hiden": 64}, "run: unknown run parameters ['hiden']"),
         ("train", {"epochs": "many"}, "'many' is not of type 'integer'"),
         ("evaluate", {"classifiers": ["svm"]}, "'svm' is not one of"),
     ],

@@ -9,16 +9,24 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
-import torch
 
 from rgan.checkpoint import UnreadableFileError
 from rgan.data.prepare import Scaler
 from rgan.data.sequences import UNLABELLED
+from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic
 from rgan.io import save_npz
 from rgan.models import load_generator
 
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes an unsigned 64-bit integer
 PROG = "rgan"
+ADVICE = "expected a generator.pt written by rgan's train rule"
+SAMPLE_DESCRIPTION = (
+    "Draw sequences from a generator.pt. When the model's data had observation masks, each "
+    "sequence takes the mask of a random training sequence of its class and, where that mask "
+    "is 0, the fill the real data got, as the workflow's generate rule does; the npz then holds "
+    "`mask`. Generators written before rgan saved the training masks with the model have none: "
+    "their samples come without masks, as before."
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -82,7 +90,7 @@ def load(model: str) -> tuple[Any, dict[str, Any]]:
 def entry(payload: dict[str, Any], key: str, model: str) -> Any:
     """`payload[key]`, or one line saying that the generator file lacks it."""
     if key not in payload:
-        fail(f"{model}: has no {key!r}; expected a generator.pt written by rgan's train rule")
+        fail(f"{model}: has no {key!r}; {ADVICE}")
     return payload[key]
 
 
@@ -95,6 +103,17 @@ def sample_labels(args: argparse.Namespace, n_classes: int, conditional: bool) -
     if args.label is not None:
         return np.full(args.n, args.label)
     return np.sort(np.arange(args.n) % n_classes)
+
+
+def mask_pool(payload: dict[str, Any], model: str) -> MaskPool | None:
+    """The training masks saved with the generator, if its data had masks; None otherwise.
+    Generators saved before rgan stored them get none: their samples have no masks."""
+    if MASK_POOL_KEY not in payload:
+        return None
+    try:
+        return MaskPool.from_payload(payload[MASK_POOL_KEY])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        fail(f"{model}: unusable {MASK_POOL_KEY!r} ({error!r}); {ADVICE}")
 
 
 def write(path: Path, **arrays: np.ndarray) -> None:
@@ -112,21 +131,27 @@ def sample(args: argparse.Namespace) -> None:
     spec = generator.spec
     labels = sample_labels(args, spec.n_classes, spec.conditional)
     class_names = np.array(entry(payload, "class_names", args.model))
-    noise_source = torch.Generator().manual_seed(args.seed)
-    X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
-    if not spec.conditional:
-        labels = np.full(args.n, UNLABELLED)
+    pool = mask_pool(payload, args.model)
+    X, labels, masks = draw_synthetic(generator, labels, args.seed, pool)
     if args.original_scale:
         X = Scaler(**entry(payload, "scaler", args.model)).inverse(X)
-    write(output, X=X, y=labels.astype(np.int64), class_names=class_names)
-    print(f"wrote {args.n} sequences of shape {X.shape[1:]} to {output}")
+    arrays = {"X": X, "y": labels.astype(np.int64), "class_names": class_names}
+    if masks is not None:
+        arrays["mask"] = masks
+    write(output, **arrays)
+    with_masks = " with class-matched masks" if masks is not None else ""
+    print(f"wrote {args.n} sequences of shape {X.shape[1:]}{with_masks} to {output}")
 
 
 def parser() -> argparse.ArgumentParser:
     """The `rgan` command line."""
     main_parser = OneLineParser(prog=PROG, description=__doc__)
     commands = main_parser.add_subparsers(dest="command", required=True)
-    sampler = commands.add_parser("sample", help="sample labelled sequences from a generator")
+    sampler = commands.add_parser(
+        "sample",
+        help="sample labelled sequences from a generator",
+        description=SAMPLE_DESCRIPTION,
+    )
     sampler.add_argument("--model", required=True, help="a generator.pt written by training")
     sampler.add_argument("--n", type=positive, default=1000, help="number of sequences")
     sampler.add_argument(
@@ -143,7 +168,7 @@ def parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         help=f"an .npz file (missing folders are created): X, y ({UNLABELLED} from an RGAN), "
-        "class_names",
+        "class_names, and mask (1 = observed) when the model's data had masks",
     )
     return main_parser
 

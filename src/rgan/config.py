@@ -1,60 +1,113 @@
-"""Typed views of the validated config: run hyper-parameters (the `{run}` wildcard) and budgets."""
+"""Typed views of the validated config. The run keys (the hyper-parameters that name a run's
+folder) are declared once, in `RunParams`: type, default, allowed values and meaning. The config's
+run sections (`run`, `grid`, `include`, `exclude`, `experiments.<dataset>`) are checked against
+the JSON schema derived from it (`run_sections_schema`), and a run's path names only the keys
+whose value differs from the default, plus the seed."""
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from functools import cache
+from typing import Any, Self
 
-import pandas as pd
+import jsonschema
 
-
-def as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        if value not in ("True", "False", "true", "false"):
-            raise ValueError(f"expected True or False, got {value!r}")
-        return value in ("True", "true")
-    return bool(value)
-
+from rgan.config_schema import coerce_to_schema
 
 MODELS = ("rcgan", "rgan")
+CELLS = ("lstm", "gru")
+D_OUTPUTS = ("sequence", "last")
+CONVS = ("none", "1d", "2d")
 LOSSES = ("bce", "wgan_gp")
-COERCE = {"int": int, "float": float, "str": str, "bool": as_bool}
+JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
+
+
+def key(default: Any, meaning: str, **constraints: Any) -> Any:
+    """A run key: its default, its one-line meaning, and JSON-schema keywords that bound it
+    (`enum`, `minimum`, `exclusiveMinimum`, `maximum`, `exclusiveMaximum`)."""
+    return field(default=default, metadata={"description": meaning, **constraints})
+
+
+class FromConfig:
+    """`from_config(section)`: the one way a config section becomes a settings dataclass."""
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> Self:
+        """From a config section: unknown keys named, lists turned into tuples."""
+        names = [item.name for item in fields(cls)]
+        unknown = sorted(set(section) - set(names))
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} keys {unknown}: expected some of {names}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items()})
 
 
 @dataclass(frozen=True)
-class RunParams:
-    """Hyper-parameters of one training run; together they name the run's output folder."""
+class RunParams(FromConfig):
+    """Hyper-parameters of one training run. The defaults are those of config.yaml."""
 
-    model: str = "rcgan"  # rcgan (labels in) or rgan (unconditional)
-    cell: str = "lstm"  # recurrent cell: lstm or gru
-    hidden: int = 64
-    layers: int = 1
-    noise_dim: int = 8
-    bidirectional: bool = False  # discriminator reads both ways
-    d_output: str = "sequence"  # discriminator logit per step, or "last" step only
-    spectral_norm: bool = False  # on the discriminator's linear and convolutional layers
-    conv: str = "none"  # convolutions around the recurrent layers: none, 1d (time), 2d (image)
-    aux_classifier: bool = False  # discriminator also predicts the class (AC-GAN, rcgan only)
-    loss: str = "bce"  # bce (the RGAN paper) or wgan_gp (Wasserstein with gradient penalty)
-    batch_size: int = 32
-    lr: float = 1e-3
-    lr_final: float = 1.0  # learning rates decay linearly to lr_final × their start by the end
-    g_factor: float = 1.0
-    dynamic_g_factor: bool = False  # adapt g_factor per epoch to the loss ratio
-    d_steps: int = 1  # discriminator updates per generator update
-    real_label: float = 0.9  # one-sided label smoothing
-    label_noise: float = 0.0  # std of Gaussian noise on real targets, resampled per epoch
-    instance_noise: float = 0.0  # std of Gaussian noise added to D's real and fake inputs
-    ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none)
-    amp: bool = False  # bfloat16 autocast (torch.amp) for the forward passes
-    seed: int = 0
+    model: str = key(
+        "rcgan",
+        "rcgan: the class label fed to both networks at every step (Esteban et al. 2017); "
+        "rgan: unconditional, unlabelled samples",
+        enum=MODELS,
+    )
+    cell: str = key("lstm", "recurrent cell of both networks", enum=CELLS)
+    hidden: int = key(64, "units per recurrent layer", minimum=1)
+    layers: int = key(1, "stacked recurrent layers", minimum=1, maximum=3)
+    noise_dim: int = key(8, "noise values per time step fed to the generator", minimum=1)
+    bidirectional: bool = key(False, "the discriminator reads the sequence both ways")
+    d_output: str = key(
+        "sequence", "discriminator logit per step (sequence) or from the last step", enum=D_OUTPUTS
+    )
+    spectral_norm: bool = key(False, "spectral norm on the discriminator's linear and conv layers")
+    conv: str = key(
+        "none",
+        "convolutions around the recurrent layers: none, 1d (over time), 2d (over steps × "
+        "features, e.g. image rows and columns)",
+        enum=CONVS,
+    )
+    aux_classifier: bool = key(False, "the discriminator also predicts the class (AC-GAN, rcgan)")
+    loss: str = key(
+        "bce", "bce (the RGAN paper) or wgan_gp (Wasserstein, gradient penalty)", enum=LOSSES
+    )
+    batch_size: int = key(64, "sequences per batch", minimum=1)
+    lr: float = key(0.002, "discriminator learning rate (Adam)", exclusiveMinimum=0)
+    lr_final: float = key(
+        0.1,
+        "rates decay linearly to lr_final × their start by the last epoch",
+        exclusiveMinimum=0,
+        maximum=1,
+    )
+    g_factor: float = key(1.0, "generator learning rate = g_factor × lr", exclusiveMinimum=0)
+    dynamic_g_factor: bool = key(
+        False, "raise g_factor 10% per epoch while g/d loss > 2, lower it while < 0.5 (bce)"
+    )
+    d_steps: int = key(1, "discriminator updates per generator update", minimum=1)
+    real_label: float = key(
+        0.9,
+        "one-sided label smoothing: the target for real sequences",
+        exclusiveMinimum=0,
+        maximum=1,
+    )
+    label_noise: float = key(0.0, "std of Gaussian noise on real targets, per epoch", minimum=0)
+    instance_noise: float = key(0.0, "std of Gaussian noise on D's inputs", minimum=0)
+    ema: float = key(
+        0.999,
+        "decay of a moving average of G's weights, validated and exported (0: off)",
+        minimum=0,
+        exclusiveMaximum=1,
+    )
+    amp: bool = key(False, "bfloat16 automatic mixed precision (torch.amp)")
+    seed: int = key(0, "seed of the networks' weights, noise and batches", minimum=0)
 
     def __post_init__(self) -> None:
-        choices = {"model": MODELS, "loss": LOSSES}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"unknown {name} {getattr(self, name)!r}: expected {allowed}")
+        problems = sorted(run_validator().iter_errors(asdict(self)), key=lambda e: list(e.path))
+        if problems:
+            raise ValueError("; ".join(describe(error) for error in problems))
         if self.aux_classifier and self.model != "rcgan":
             raise ValueError("aux_classifier needs class labels: it works with model rcgan only")
         if self.dynamic_g_factor and self.loss != "bce":
@@ -64,44 +117,128 @@ class RunParams:
     def conditional(self) -> bool:
         return self.model == "rcgan"
 
+    @property
+    def path(self) -> str:
+        """The run's folder below results/<stage>/<dataset>/: the keys whose value differs from
+        the declared default, then the seed, e.g. `hidden~128/lr~0.001/seed~0`."""
+        changed = [
+            item.name
+            for item in fields(self)
+            if item.name != "seed" and getattr(self, item.name) != item.default
+        ]
+        return "/".join(f"{name}~{getattr(self, name)}" for name in [*changed, "seed"])
+
     @classmethod
     def from_path(cls, run: str) -> RunParams:
-        """Parse a run path such as `model~rcgan/hidden~64/seed~0` (the {run} wildcard)."""
+        """Parse a run path such as `hidden~128/seed~0` (the {run} wildcard)."""
         pairs = [part.split("~", 1) for part in run.split("/")]
         if any(len(pair) != 2 for pair in pairs):
             raise ValueError(f"run {run!r}: expected key~value parts separated by /")
-        return cls.from_mapping(dict(pairs))
+        return cls.from_config(dict(pairs))
 
     @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> RunParams:
-        """Build from a mapping (e.g. a Paramspace instance), coercing each value to its type."""
-        unknown = sorted(set(values) - RUN_KEYS.keys())
-        if unknown:
-            raise ValueError(
-                f"unknown run parameters {unknown}: expected some of {sorted(RUN_KEYS)}"
-            )
-        return cls(**coerced(values))
+    def from_config(cls, section: Mapping[str, Any]) -> RunParams:
+        """From a mapping of run keys (config values or wildcard strings), typed as declared."""
+        return cls(**typed_run_values(section, "run"))
 
 
-# Run keys in path order, each with its field's type name (for coercing wildcard strings).
-RUN_KEYS = {field.name: field.type for field in fields(RunParams)}
+# The run keys in path order, and their types.
+RUN_KEYS = tuple(item.name for item in fields(RunParams))
+RUN_TYPES = typing.get_type_hints(RunParams)
+
+
+def json_type(annotation: Any) -> str | list[str]:
+    """The JSON-schema type of a field's type (`float | None` → ["number", "null"])."""
+    if isinstance(annotation, types.UnionType):
+        return [JSON_TYPES[arg] for arg in typing.get_args(annotation)]
+    return JSON_TYPES[annotation]
+
+
+@cache
+def run_schema() -> dict[str, Any]:
+    """The JSON schema of a mapping of run keys, derived from RunParams."""
+    properties = {
+        item.name: {"type": json_type(RUN_TYPES[item.name]), **item.metadata}
+        for item in fields(RunParams)
+    }
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def run_sections_schema() -> dict[str, Any]:
+    """The JSON schema of the config's run sections: `run` (mapping of run keys), `grid` (lists
+    of their values), `include` and `exclude` (lists of mappings), and the same per dataset
+    under `experiments`."""
+    run = run_schema()
+    grid = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            name: {"type": "array", "minItems": 1, "items": schema}
+            for name, schema in run["properties"].items()
+        },
+    }
+    points = {"type": "array", "items": {**run, "minProperties": 1}}
+    sections = {"run": run, "grid": grid, "include": points, "exclude": points}
+    per_dataset = {"type": "object", "properties": sections}
+    experiments = {"type": "object", "additionalProperties": per_dataset}
+    return {"type": "object", "properties": {**sections, "experiments": experiments}}
+
+
+@cache
+def run_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(run_schema())
+
+
+def describe(error: jsonschema.ValidationError, where: str = "") -> str:
+    """A validation error as `where: what`, e.g. `grid.hidden[1]: 0 is less than the minimum`."""
+    for part in error.absolute_path:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
+    if error.validator == "additionalProperties":
+        names = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        message = f"unknown run parameters {names}: expected some of {list(RUN_KEYS)}"
+    else:
+        message = error.message
+    return f"{where}: {message}" if where else message
+
+
+def typed_run_values(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """`values` (run keys) checked against the declaration and typed: strings parsed as YAML
+    where the key is no string, integers made floats where the key is a float."""
+    values = coerce_to_schema(dict(values), run_schema())
+    problems = list(run_validator().iter_errors(values))
+    if problems:
+        raise ValueError("; ".join(describe(error, where) for error in problems))
+    return {
+        name: float(value) if RUN_TYPES[name] is float and type(value) is int else value
+        for name, value in values.items()
+    }
+
+
+def check_run_sections(config: dict) -> None:
+    """Type (in place) and check the config's run sections against the run keys' declaration;
+    a ValueError names the section, the key and what was expected."""
+    schema = run_sections_schema()
+    coerce_to_schema(config, schema)
+    problems = list(jsonschema.Draft202012Validator(schema).iter_errors(config))
+    if problems:
+        raise ValueError("; ".join(describe(error) for error in problems))
 
 
 @dataclass(frozen=True)
-class TrainBudget:
+class TrainBudget(FromConfig):
     """How long to train, how often to evaluate and checkpoint, and when to stop early or roll
-    back (not part of the run name)."""
+    back (not part of the run name). The defaults are those of config.yaml."""
 
-    epochs: int = 500
-    eval_every: int = 5
+    epochs: int = 700
+    eval_every: int = 10
     checkpoint_every: int = 10
     eval_samples: int = 1000
     snapshot_every: int = 20  # epochs between samples of fixed noise for the progress GIF (0: off)
-    select_by: str = "mmd2"  # export the epoch with the lowest val MMD² or the highest val TSTR
+    select_by: str = "tstr"  # export the epoch with the highest val TSTR or the lowest val MMD²
     patience: int | None = None  # evaluations without a new best before stopping early
     max_rollbacks: int = 3
     rollback_lr_factor: float = 0.5
-    max_grad_norm: float | None = 1e4  # a larger gradient norm counts as divergence
+    max_grad_norm: float | None = 10_000  # a larger gradient norm counts as divergence
     loss_ratio_limits: tuple[float, float] | None = None  # allowed g_loss / d_loss
     loss_ratio_epochs: int = 10  # epochs outside the limits before it counts as divergence
     collapse_epochs: int | None = 20  # epochs in a row with a vanished generator gradient
@@ -110,60 +247,49 @@ class TrainBudget:
 
 
 def run_table(
-    defaults: dict[str, Any],
-    grid: dict[str, list],
-    include: list[dict[str, Any]] = (),
-    exclude: list[dict[str, Any]] = (),
-) -> pd.DataFrame:
-    """One row per run: the defaults with every combination of the grid's values, plus each
-    `include` point (its keys over the defaults), minus every point that matches all keys of
-    an `exclude` entry."""
-    names = list(RUN_KEYS)
-    for where, keys in [("run", defaults), ("grid", grid)] + [
-        (f"{section}[{i}]", entry)
-        for section, entries in (("include", include), ("exclude", exclude))
-        for i, entry in enumerate(entries)
-    ]:
-        unknown = sorted(set(keys) - set(names))
-        if unknown:
-            raise ValueError(f"{where}: unknown run parameters {unknown}: expected some of {names}")
-    base = {**asdict(RunParams()), **defaults}
-    keys = list(grid)
+    defaults: Mapping[str, Any],
+    grid: Mapping[str, list],
+    include: list[Mapping[str, Any]] = (),
+    exclude: list[Mapping[str, Any]] = (),
+) -> list[RunParams]:
+    """The runs of a grid: the defaults with every combination of the grid's values, plus each
+    `include` point (its keys over the defaults), minus every point that has all the values of
+    an `exclude` entry; duplicates once, in order."""
+    base = typed_run_values(defaults, "run")
+    typed_grid = {
+        name: [typed_run_values({name: value}, "grid")[name] for value in values]
+        for name, values in grid.items()
+    }
     rows = [
-        {**base, **dict(zip(keys, values, strict=True))}
-        for values in itertools.product(*(grid[key] for key in keys))
+        {**base, **dict(zip(typed_grid, values, strict=True))}
+        for values in itertools.product(*typed_grid.values())
     ]
-    rows += [{**base, **point} for point in include]
-    points = []
+    rows += [{**base, **typed_run_values(p, f"include[{i}]")} for i, p in enumerate(include)]
+    dropped = [typed_run_values(entry, f"exclude[{i}]") for i, entry in enumerate(exclude)]
+    runs = []
     for row in rows:  # an impossible combination stops the workflow before any job runs
         try:
-            points.append(RunParams.from_mapping(row))
+            runs.append(RunParams(**row))
         except ValueError as error:
             raise ValueError(f"run {row}: {error}") from None
-    dropped = [coerced(entry) for entry in exclude]
     kept = [
-        asdict(point)
-        for point in points
-        if not any(all(getattr(point, k) == v for k, v in entry.items()) for entry in dropped)
+        run
+        for run in runs
+        if not any(all(getattr(run, k) == v for k, v in entry.items()) for entry in dropped)
     ]
     if not kept:
         raise ValueError("the grid is empty: `exclude` removes every point")
-    return pd.DataFrame(kept, columns=names).drop_duplicates(ignore_index=True)
+    return list(dict.fromkeys(kept))
 
 
-def coerced(values: dict[str, Any]) -> dict[str, Any]:
-    """Run parameter values converted to their fields' types."""
-    return {name: COERCE[RUN_KEYS[name]](value) for name, value in values.items()}
-
-
-def dataset_runs(config: dict, dataset: str) -> pd.DataFrame:
+def dataset_runs(config: Mapping[str, Any], dataset: str) -> list[RunParams]:
     """The runs of one dataset: its `experiments.<dataset>` section (run values merged over the
-    top-level `run`; grid, include and exclude replacing the top-level ones) as a run table."""
+    top-level `run`; grid, include and exclude replacing the top-level ones)."""
     section = config.get("experiments", {}).get(dataset, {})
     try:
         return run_table(
-            {**config["run"], **section.get("run", {})},
-            section.get("grid", config["grid"]),
+            {**config.get("run", {}), **section.get("run", {})},
+            section.get("grid", config.get("grid", {})),
             section.get("include", config.get("include", [])),
             section.get("exclude", config.get("exclude", [])),
         )

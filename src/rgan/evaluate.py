@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rgan.config import FromConfig
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
 from rgan.grid import point_of
@@ -18,6 +19,7 @@ from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
 from rgan.metrics.utility import tstr_scores, utility_scores
+from rgan.provenance import PROVENANCE_KEYS
 
 TRAINING_COLUMNS = (
     "status",
@@ -28,27 +30,23 @@ TRAINING_COLUMNS = (
     "train_seconds",
     "best_val_mmd2",
     "best_val_tstr",
+    *PROVENANCE_KEYS,  # rgan_version, code_commit
 )
 
 
 @dataclass(frozen=True)
-class EvalSettings:
-    """The config's `evaluate:` section."""
+class EvalSettings(FromConfig):
+    """The config's `evaluate:` section (with the rule's threads). The defaults are those of
+    config.yaml."""
 
-    classifiers: tuple[str, ...] = ("logistic_regression", "random_forest")
+    classifiers: tuple[str, ...] = ("logistic_regression", "random_forest", "cnn")
     n_repeats: int = 3
     seed: int = 0
-    threads: int = 1
+    threads: int = 2
     mmd_permutations: int = 200
     max_points: int = 2000  # per side, for the kernel tests (their cost grows with its square)
     extra_tstr_multipliers: tuple[int, ...] = ()  # TSTR also with this many × the 1× samples
     identification_confidence: float = 0.9  # probability at which a face counts as identified
-
-    @classmethod
-    def from_config(cls, options: dict, threads: int) -> EvalSettings:
-        """From the config's `evaluate:` section (lists become tuples) and the rule's threads."""
-        tuples = {key: tuple(value) for key, value in options.items() if isinstance(value, list)}
-        return cls(**{**options, **tuples, "threads": threads})
 
     @property
     def sample_multiplier(self) -> int:
@@ -162,11 +160,17 @@ def evaluate_run(
         )
     result = {
         "params": card["params"],
-        "training": {key: card[key] for key in TRAINING_COLUMNS},
+        "training": training_summary(card),
         "metrics": metrics,
         "n_synthetic": len(synthetic.y),
     }
     return result, distances
+
+
+def training_summary(card: dict) -> dict:
+    """The card's TRAINING_COLUMNS; provenance is None (an empty cell) for cards written before
+    rgan recorded it."""
+    return {key: card.get(key) if key in PROVENANCE_KEYS else card[key] for key in TRAINING_COLUMNS}
 
 
 def best_run(table: pd.DataFrame, classifier: str) -> int:

@@ -1,8 +1,11 @@
-"""What a finished training run leaves behind: generator, model card, log CSV and curves."""
+"""What a finished training run leaves behind: generator, model card, log CSV, curves and the
+progress animation, at paths the caller names (`TrainingOutputs`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pandas as pd
 import torch
@@ -10,33 +13,67 @@ import torch
 from rgan import plots
 from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
+from rgan.generate import MASK_POOL_KEY, MaskPool
 from rgan.io import atomic_path, write_json
 from rgan.models import save_generator
+from rgan.provenance import provenance
 from rgan.train import HISTORY_COLUMNS, TrainResult
 
 
+@dataclass(frozen=True)
+class TrainingOutputs:
+    """Where `export_training` writes each file (the train rule's outputs, by name)."""
+
+    generator: Path  # best generator: spec, weights, scaler, class names (+ training masks)
+    card: Path  # card.json: parameters, budget, how training ended, provenance
+    history: Path  # log.csv: one row per epoch (HISTORY_COLUMNS)
+    curves: Path  # training.png
+    progress: Path  # progress.gif
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            object.__setattr__(self, name, Path(value))
+
+    @classmethod
+    def in_folder(cls, folder: str | os.PathLike) -> TrainingOutputs:
+        """The train rule's file names inside `folder`."""
+        folder = Path(folder)
+        return cls(
+            generator=folder / "generator.pt",
+            card=folder / "card.json",
+            history=folder / "log.csv",
+            curves=folder / "training.png",
+            progress=folder / "progress.gif",
+        )
+
+
 def export_training(
-    result: TrainResult, data: PreparedData, params: RunParams, budget: dict, output
+    result: TrainResult,
+    data: PreparedData,
+    params: RunParams,
+    budget: dict,
+    outputs: TrainingOutputs,
 ) -> None:
-    """Write `output.generator`, `output.card`, `output.history` and `output.curves`."""
-    save_generator(
-        output.generator,
-        result.generator.cpu(),
-        {
-            "params": asdict(params),
-            "scaler": asdict(data.scaler),
-            "class_names": data.class_names,
-            "kind": data.kind,
-            "meta": data.meta,
-        },
-    )
+    """Write every file of `outputs`. The generator carries the training split's masks when
+    the data have masks, so that `rgan sample` draws class-matched masks as the workflow does."""
+    extra = {
+        "params": asdict(params),
+        "scaler": asdict(data.scaler),
+        "class_names": data.class_names,
+        "kind": data.kind,
+        "meta": data.meta,
+    }
+    pool = MaskPool.of(data)
+    if pool is not None:
+        extra[MASK_POOL_KEY] = pool.to_payload()
+    save_generator(outputs.generator, result.generator.cpu(), extra)
     history = pd.DataFrame(result.history, columns=HISTORY_COLUMNS)
-    with atomic_path(output.history) as tmp:
+    with atomic_path(outputs.history) as tmp:
         history.to_csv(tmp, index=False)
-    plots.training_curves(history, result.best_epoch, output.curves)
-    plots.progress_gif(result.snapshots, data.n_classes, data.meta, output.progress)
+    plots.training_curves(history, result.best_epoch, outputs.curves)
+    plots.progress_gif(result.snapshots, data.n_classes, data.meta, outputs.progress)
     write_json(
-        output.card,
+        outputs.card,
         {
             "params": asdict(params),
             "budget": budget,
@@ -52,5 +89,6 @@ def export_training(
             "autocast": result.autocast,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
+            **provenance(),
         },
     )

@@ -1,9 +1,13 @@
 """Synthetic data from a trained generator: labelled with classes balanced (RCGAN), or
-unlabelled (RGAN)."""
+unlabelled (RGAN); with observation masks of real sequences of the same class when the data
+have masks. `rgan sample` and the generate rule both draw through `draw_synthetic`."""
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -11,7 +15,71 @@ import torch
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.masks import apply_mask, missing_fill, sample_masks
-from rgan.models import load_generator
+from rgan.models import Generator, load_generator
+
+MASK_POOL_KEY = "mask_pool"  # the generator.pt entry holding a MaskPool (absent: no masks)
+
+
+def sample_sequences(generator: Generator, labels: np.ndarray, seed: int) -> np.ndarray:
+    """One sequence per label (ignored by an RGAN), from a noise stream seeded with `seed`: the
+    same labels and seed give the same sequences."""
+    noise_source = torch.Generator().manual_seed(seed)
+    return generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
+
+
+@dataclass(frozen=True)
+class MaskPool:
+    """What synthetic sequences draw class-matched masks from: the training split's masks
+    (1 = observed), their labels, and the per-feature fill that hidden real values got."""
+
+    masks: np.ndarray  # (samples, steps, features) float32 of 0 and 1
+    labels: np.ndarray  # (samples,) int64
+    fill: np.ndarray  # (features,) float32
+
+    @classmethod
+    def of(cls, data: PreparedData) -> MaskPool | None:
+        """The pool of `data`'s training split; None when the data have no masks."""
+        if data.mask is None:
+            return None
+        masks = data.mask["train"]
+        return cls(masks, data.y["train"], missing_fill(data.X["train"], masks))
+
+    def to_payload(self) -> dict[str, Any]:
+        """Tensors and plain values (for `torch.load(weights_only=True)`); masks bit-packed."""
+        return {
+            "shape": list(self.masks.shape),
+            "bits": torch.from_numpy(np.packbits(self.masks.astype(bool), axis=None)),
+            "labels": torch.from_numpy(self.labels.astype(np.int64)),
+            "fill": torch.from_numpy(self.fill.astype(np.float32)),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> MaskPool:
+        shape = tuple(payload["shape"])
+        bits = np.unpackbits(payload["bits"].numpy(), count=math.prod(shape))
+        return cls(
+            bits.reshape(shape).astype(np.float32),
+            payload["labels"].numpy(),
+            payload["fill"].numpy(),
+        )
+
+    def draw(self, labels: np.ndarray, seed: int) -> np.ndarray:
+        """One mask per label, from training sequences of that class (any, for UNLABELLED)."""
+        return sample_masks(labels, self.masks, self.labels, seed)
+
+
+def draw_synthetic(
+    generator: Generator, labels: np.ndarray, seed: int, pool: MaskPool | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(X, y, masks): `sample_sequences`; y is `labels`, or UNLABELLED throughout for an RGAN;
+    with a pool, each sequence takes a mask drawn for its y and the fill where it is 0."""
+    X = sample_sequences(generator, labels, seed)
+    if not generator.spec.conditional:
+        labels = np.full(len(labels), UNLABELLED)
+    if pool is None:
+        return X, labels, None
+    masks = pool.draw(labels, seed)
+    return apply_mask(X, masks, pool.fill), labels, masks
 
 
 def balanced_labels(n_classes: int, total: int) -> np.ndarray:
@@ -35,14 +103,7 @@ def generate_balanced(
     n_train = len(data.y["train"])
     total = multiplier * (n_train if samples_per_class is None else samples_per_class * n_classes)
     labels = balanced_labels(n_classes, total)
-    noise_source = torch.Generator().manual_seed(seed)
-    X = generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
-    if not generator.spec.conditional:
-        labels = np.full(total, UNLABELLED)
-    masks = None
-    if data.mask is not None:
-        masks = sample_masks(labels, data.mask["train"], data.y["train"], seed)
-        X = apply_mask(X, masks, missing_fill(data.X["train"], data.mask["train"]))
+    X, labels, masks = draw_synthetic(generator, labels, seed, MaskPool.of(data))
     return SequenceDataset(
         X=X,
         mask=masks,

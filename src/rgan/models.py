@@ -5,7 +5,7 @@ back-ends and an auxiliary-classifier head on the discriminator."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 import torch.nn.functional as F
@@ -18,39 +18,51 @@ from rgan.checkpoint import (
     load_versioned,
     save_versioned,
 )
+from rgan.config import CELLS, CONVS, D_OUTPUTS, RUN_KEYS, RunParams
 
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
-CONVS = ("none", "1d", "2d")
+RECURRENT_LAYERS = {"lstm": nn.LSTM, "gru": nn.GRU}  # one per run key `cell`
 CONV2D_CHANNELS = 8  # feature maps of the 2-D convolutions over (steps, features)
 KERNEL = 3
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Shapes, sizes and options that fully determine both networks."""
+    """Shapes and options that fully determine both networks: the data's shapes, and the run
+    keys of RunParams that the networks use (same names, same defaults)."""
 
     seq_len: int
     n_features: int
     n_classes: int
-    hidden: int = 64
-    noise_dim: int = 8
-    layers: int = 1
     bounded: bool = True  # data scaled to [-1, 1]: tanh output; else a linear output
-    cell: str = "lstm"  # recurrent cell of both networks: lstm or gru
-    bidirectional: bool = False  # discriminator reads the sequence both ways
-    d_output: str = "sequence"  # a logit per step ("return sequences") or one from the last
-    spectral_norm: bool = False  # spectral normalisation of the discriminator's layers
-    conditional: bool = True  # RCGAN: labels in; RGAN: no labels
-    conv: str = "none"  # convolutions around the recurrent layers: none, 1d (time), 2d (image)
-    aux_classifier: bool = False  # discriminator also predicts the class (RCGAN only)
+    conditional: bool = True  # RCGAN: labels in (run key `model`); RGAN: no labels
+    hidden: int = RunParams.hidden
+    noise_dim: int = RunParams.noise_dim
+    layers: int = RunParams.layers
+    cell: str = RunParams.cell
+    bidirectional: bool = RunParams.bidirectional
+    d_output: str = RunParams.d_output
+    spectral_norm: bool = RunParams.spectral_norm
+    conv: str = RunParams.conv
+    aux_classifier: bool = RunParams.aux_classifier
 
     def __post_init__(self) -> None:
-        choices = {"cell": tuple(CELLS), "d_output": ("sequence", "last"), "conv": CONVS}
+        choices = {"cell": CELLS, "d_output": D_OUTPUTS, "conv": CONVS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}: expected {allowed}")
         if self.aux_classifier and not self.conditional:
             raise ValueError("aux_classifier needs class labels: use model rcgan")
+
+    @classmethod
+    def for_run(
+        cls, params: RunParams, seq_len: int, n_features: int, n_classes: int, bounded: bool
+    ) -> ModelSpec:
+        """The networks of a run on data of these shapes."""
+        options = {
+            item.name: getattr(params, item.name) for item in fields(cls) if item.name in RUN_KEYS
+        }
+        shapes = {"seq_len": seq_len, "n_features": n_features, "n_classes": n_classes}
+        return cls(**{**options, **shapes, "bounded": bounded, "conditional": params.conditional})
 
     @property
     def label_width(self) -> int:
@@ -67,7 +79,7 @@ def with_labels(x: torch.Tensor, labels: torch.Tensor | None, spec: ModelSpec) -
 
 
 def recurrent(spec: ModelSpec, inputs: int, bidirectional: bool = False) -> nn.Module:
-    return CELLS[spec.cell](
+    return RECURRENT_LAYERS[spec.cell](
         inputs,
         spec.hidden,
         num_layers=spec.layers,

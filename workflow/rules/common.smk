@@ -1,8 +1,6 @@
 from dataclasses import asdict
 from functools import cache
 
-from snakemake.utils import Paramspace
-
 from rgan.config import RunParams, dataset_runs
 from rgan.data import dataset_spec
 from rgan.grid import grid_share
@@ -14,9 +12,10 @@ for name in set(config["datasets"]) | set(config["data"]) | set(config["experime
 
 @cache
 def grid_of(dataset):
-    """The dataset's runs as a Paramspace: each row is one run, whose path, e.g.
-    model~rcgan/hidden~64/.../seed~0, is the {run} wildcard."""
-    return Paramspace(dataset_runs(config, dataset), single_wildcard="run")
+    """The paths of the dataset's runs, e.g. hidden~128/seed~0: the {run} wildcard. (Not a
+    Paramspace: a path names only the keys that differ from their defaults, so the keys in a
+    path vary from run to run.)"""
+    return [params.path for params in dataset_runs(config, dataset)]
 
 
 # Impossible or empty grids stop the workflow here too, naming the dataset.
@@ -41,13 +40,28 @@ def run_evaluations(wildcards):
     return expand(
         "results/eval/{dataset}/{run}.json",
         dataset=wildcards.dataset,
-        run=grid_of(wildcards.dataset).instance_patterns,
+        run=grid_of(wildcards.dataset),
+    )
+
+
+def run_samples(wildcards):
+    """Samples files of every run of the grid for one dataset: best_run reads the best run's,
+    known only from the table, so it declares them all. None in a batch before the last
+    (`--batch aggregate=i/n`): Snakemake leaves best_run out of those, yet would still make
+    every run's samples for it, training the whole grid in the first batch."""
+    batch = workflow.dag_settings.batch
+    if batch is not None and batch.rulename == "aggregate" and not batch.is_final:
+        return []
+    return expand(
+        "results/synthetic/{dataset}/{run}/samples.npz",
+        dataset=wildcards.dataset,
+        run=grid_of(wildcards.dataset),
     )
 
 
 def part_evaluations(wildcards):
     """Evaluation files of one person's share of a dataset's grid (rgan.grid.grid_share)."""
-    runs = list(grid_of(wildcards.dataset).instance_patterns)
+    runs = grid_of(wildcards.dataset)
     share = grid_share(
         runs, int(wildcards.part), int(wildcards.parts), wildcards.dataset
     )

@@ -38,7 +38,6 @@ rule aggregate:
     input:
         # Only the evaluations are a list, so `--batch aggregate=i/n` splits the grid's runs.
         evaluations=run_evaluations,
-        prepared="results/data/{dataset}/prepared.npz",
     output:
         csv=report(
             "results/tstr/{dataset}.csv",
@@ -52,6 +51,24 @@ rule aggregate:
             category="Results",
             labels={"dataset": "{dataset}", "table": "sortable table"},
         ),
+    log:
+        "results/logs/aggregate/{dataset}.log",
+    benchmark:
+        "results/benchmarks/aggregate/{dataset}.tsv"
+    conda:
+        "../../envs/rgan.yaml"
+    script:
+        "../scripts/aggregate.py"
+
+
+rule best_run:
+    """The best run's samples beside real test data. It reads one samples file, the best run's,
+    but declares every run's: which one is best is known only once the table exists."""
+    input:
+        csv="results/tstr/{dataset}.csv",
+        prepared="results/data/{dataset}/prepared.npz",
+        samples=run_samples,
+    output:
         best=report(
             "results/tstr/{dataset}_best.png",
             caption="../report/best.rst",
@@ -60,18 +77,16 @@ rule aggregate:
             labels={"run": "best run, beside real data"},
         ),
     log:
-        "results/logs/aggregate/{dataset}.log",
+        "results/logs/best_run/{dataset}.log",
     benchmark:
-        "results/benchmarks/aggregate/{dataset}.tsv"
+        "results/benchmarks/best_run/{dataset}.tsv"
     conda:
         "../../envs/rgan.yaml"
     params:
         # The best run is the one with the highest TSTR/TRTR ratio of this classifier.
         classifier=config["evaluate"]["classifiers"][0],
-        # The best run's samples: made before its evaluation, so they exist here.
-        samples=lambda wildcards: f"results/synthetic/{wildcards.dataset}/{{run}}/samples.npz",
     script:
-        "../scripts/aggregate.py"
+        "../scripts/best_run.py"
 
 
 rule grid_part:

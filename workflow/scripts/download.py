@@ -10,7 +10,7 @@ manifest = fetch_dataset(
     snakemake.wildcards.dataset,
     snakemake.params.options,
     resolve_data_dir(snakemake.params.data_dir),
-    RetryPolicy(**snakemake.params.policy),
+    RetryPolicy.from_config(snakemake.params.policy),
 )
 write_json(snakemake.output[0], manifest)
 logger.info("%d verified files", len(manifest["files"]))

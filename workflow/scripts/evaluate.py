@@ -9,7 +9,7 @@ from rgan.io import read_json, write_json
 logger = logs.setup(snakemake.log[0])
 data = PreparedData.load(snakemake.input.prepared)
 synthetic = SequenceDataset.load(snakemake.input.samples)
-settings = EvalSettings.from_config(snakemake.params.settings, snakemake.threads)
+settings = EvalSettings.from_config({**snakemake.params.settings, "threads": snakemake.threads})
 result, distances = evaluate_run(data, synthetic, read_json(snakemake.input.card), settings)
 result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
 title = f"{snakemake.wildcards.dataset}: {snakemake.wildcards.run}"

@@ -8,7 +8,7 @@ from rgan.checkpoint import UnreadableFileError
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import choose_device
-from rgan.export import export_training
+from rgan.export import TrainingOutputs, export_training
 from rgan.interrupt import TrainingInterrupted
 from rgan.stale import remove_stale_results
 from rgan.train import train_rcgan, training_bytes
@@ -18,8 +18,8 @@ logger = logs.setup(snakemake.log[0])
 dataset, run = snakemake.wildcards.dataset, snakemake.wildcards.run
 for path in remove_stale_results(Path("results"), dataset, run):
     logger.info("removed %s: made from the model this job replaces", path)
-params = RunParams.from_mapping(snakemake.params.run)
-budget = TrainBudget(**snakemake.params.budget)
+params = RunParams.from_config(snakemake.params.run)
+budget = TrainBudget.from_config(snakemake.params.budget)
 data = PreparedData.load(snakemake.input[0])
 try:
     result = train_rcgan(
@@ -39,4 +39,11 @@ except TrainingInterrupted as interrupted:
 except UnreadableFileError as error:
     logger.error("%s", error)
     sys.exit(1)
-export_training(result, data, params, snakemake.params.budget, snakemake.output)
+outputs = TrainingOutputs(
+    generator=snakemake.output.generator,
+    card=snakemake.output.card,
+    history=snakemake.output.history,
+    curves=snakemake.output.curves,
+    progress=snakemake.output.progress,
+)
+export_training(result, data, params, snakemake.params.budget, outputs)

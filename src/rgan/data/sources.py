@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rgan.config import FromConfig
 from rgan.interrupt import sigterm_raises
 from rgan.io import atomic_path, read_json, write_json
 
@@ -69,7 +70,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(FromConfig):
     """The config's `download` section. `timeout_seconds` bounds each network read;
     `deadline_seconds` a whole file (checked between reads, so it may be overrun by up to one
     `timeout_seconds`); `max_bytes` the size of a file whose size is not known."""
