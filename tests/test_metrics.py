@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from rgan.metrics.detection import DETECTORS, detection_scores, strongest_detection
 from rgan.metrics.fidelity import (
     median_bandwidth,
     mmd2_unbiased,
@@ -158,6 +159,40 @@ def test_posthoc_scores_separate_faithful_from_broken_synthetic_data():
     good, bad = predictive_mae(faithful, real), predictive_mae(noise, real)
     assert good < 0.5 * bad
     assert predictive_mae(real, faithful) == pytest.approx(good, rel=0.5)
+
+
+def test_detectors_see_through_continuous_copies_of_discrete_digits():
+    """Issue 14: real digits take 17 levels; the same digits plus tiny continuous noise look alike
+    to the eye (and to a kernel test), but a forest or boosted trees tell them apart perfectly,
+    while two halves of the real digits stay indistinguishable."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits().data.reshape(-1, 8, 8).astype(np.float32) / 16
+    rng = np.random.default_rng(10)
+    order = rng.permutation(len(digits))
+    first, second = digits[order[:800]], digits[order[800:1600]]
+    same = detection_scores(first, second, seed=0)
+    assert set(same) == {f"detection_{name}" for name in DETECTORS}
+    assert all(0 <= score < 0.1 for score in same.values()), same
+    noisy = first + rng.uniform(-0.005, 0.005, size=first.shape).astype(np.float32)
+    told_apart = detection_scores(first, noisy, seed=0, max_points=500, threads=2)
+    assert all(score > 0.45 for score in told_apart.values()), told_apart
+    assert detection_scores(first, noisy, seed=0, max_points=500) == told_apart  # seeded
+
+
+def test_strongest_detection_is_the_largest_score_and_names_its_detector():
+    scores = {"detection_random_forest": 0.31, "detection_hist_gradient_boosting": 0.27}
+    assert strongest_detection(scores, 0.08) == {
+        "detection_strongest": 0.31,
+        "detection_strongest_by": "random_forest",
+    }
+    assert strongest_detection(scores, 0.4) == {
+        "detection_strongest": 0.4,
+        "detection_strongest_by": "gru",
+    }
+    higher = scores | {"detection_hist_gradient_boosting": 0.5}
+    assert strongest_detection(higher, None)["detection_strongest_by"] == "hist_gradient_boosting"
+    assert strongest_detection(higher, float("nan"))["detection_strongest"] == 0.5
 
 
 def test_tstr_alone_with_more_samples_has_its_own_columns():

@@ -24,6 +24,8 @@ from runner import (
     snakemake,
 )
 
+from rgan.metrics.detection import DETECTORS
+
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> Path:
@@ -43,7 +45,8 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
     row = table.iloc[0]
     readme = (REPO / "README.md").read_text()
     for column in table.columns:
-        generic = re.sub("|".join(CLASSIFIERS), "<classifier>", column)
+        generic = re.sub(f"^detection_({'|'.join(DETECTORS)})$", "detection_<detector>", column)
+        generic = re.sub("|".join(CLASSIFIERS), "<classifier>", generic)
         generic = re.sub("_(accuracy|f1_macro|auroc|auprc)", "_<metric>", generic)
         generic = re.sub(r"_x\d+_", "_x<m>_", generic)
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
@@ -65,6 +68,12 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
     assert abs(row["mmd2_floor"]) < 0.01
     assert row["mmd2"] > row["mmd2_floor"] and 0 < row["mmd2_p_value"] <= 1
     assert 0.0 <= row["mia_auc"] <= 1.0 and 0 < row["memorisation_p_value"] <= 1
+    detectors = {"gru": row["discriminative_score"]} | {
+        name: row[f"detection_{name}"] for name in DETECTORS
+    }
+    assert all(0.0 <= score <= 0.5 for score in detectors.values())
+    assert row["detection_strongest"] == pytest.approx(max(detectors.values()))
+    assert detectors[row["detection_strongest_by"]] == row["detection_strongest"]
     for figure in ("embedding.png", "privacy.png"):
         assert next((finished / "results/eval/digits").rglob(figure)).stat().st_size > 5000
     assert (finished / "results/tstr/digits_best.png").stat().st_size > 5000
@@ -294,6 +303,10 @@ def test_report_renders_in_headless_chromium(finished):
         ):
             assert float(table[metric]) == pytest.approx(row[metric], rel=1e-3, abs=1e-9)
         assert table["run"] == row["run"]
+        assert headers[:4] == ["dataset", "run", "detection_strongest", "detection_strongest_by"]
+        strongest = float(table["detection_strongest"])
+        assert strongest == pytest.approx(row["detection_strongest"], rel=1e-3, abs=1e-9)
+        assert table["detection_strongest_by"] == row["detection_strongest_by"]
         browser.open((finished / "report.html").as_uri())
         browser.wait_until(CLICK % '"Samples"')
         browser.wait_until(VIEW)

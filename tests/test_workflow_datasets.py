@@ -108,6 +108,26 @@ def test_bundled_aeon_dataset_runs_through_the_dag_without_network(tmp_path):
     assert not (tmp_path / "data").exists()  # nothing downloaded
 
 
+def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path):
+    """sines (generated, no labels, protocol mode): trained by an RGAN on every window, and
+    evaluated without TRTR/TSTR (no real labels) but with every fidelity and detection score."""
+    config = {
+        **TINY,
+        "datasets": ["sines"],
+        "run": {"model": "rgan", "hidden": 16},
+        "train": {**TINY["train"], "epochs": 2},
+        "evaluate": {**TINY["evaluate"], "max_points": 300, "mmd_permutations": 20},
+    }
+    workdir = new_workdir(tmp_path / "sines", config)
+    snakemake(workdir, "--cores", "2")
+    row = pd.read_csv(workdir / "results/tstr/sines.csv").iloc[0]
+    assert row["run"] == "model~rgan/hidden~16/seed~0" and row["status"] == "completed"
+    assert not [column for column in row.index if column.startswith(("trtr_", "tstr_"))]
+    assert row["mmd2"] > 0 and 0.0 <= row["detection_strongest"] <= 0.5
+    with np.load(workdir / "results/data/sines/prepared.npz") as prepared:
+        assert prepared["X_train"].shape == (10_000, 24, 5)  # protocol: every window
+
+
 def test_unreadable_file_stops_preparation_naming_it_and_leaves_no_output(tmp_path):
     served = tmp_path / "served"
     write_mnist_fixture(served)

@@ -11,9 +11,10 @@ import pandas as pd
 
 from rgan.config import FromConfig
 from rgan.data.prepare import PreparedData
-from rgan.data.sequences import SequenceDataset
+from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.grid import point_of
 from rgan.io import atomic_path, read_json
+from rgan.metrics.detection import detection_scores, strongest_detection
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
@@ -65,7 +66,8 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
     that maximises the test-power criterion on one half of each, MMD² and its permutation-test
     p-value on the other halves, and the real-vs-real floor (training vs test) at that
     bandwidth; TimeGAN's discriminative and predictive scores (the latter also for a predictor
-    trained on real data, the reference)."""
+    trained on real data, the reference); the detection scores of a random forest and of
+    histogram gradient boosting, and the strongest of all detectors, the GRU included."""
     seed, limit = settings.seed, settings.max_points
     synthetic_select, synthetic_test = halves(synthetic, seed)
     real_select, real_test = halves(data.X["test"], seed + 1)
@@ -75,13 +77,17 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
         synthetic_test, real_test, bandwidth, settings.mmd_permutations, seed
     )
     train, _ = equal_sizes(data.X["train"], real_test, seed, limit)
+    discriminative = discriminative_score(data.X["test"], synthetic, seed, limit)
+    detection = detection_scores(data.X["test"], synthetic, seed, limit, settings.threads)
     return {
         "mmd2": mmd2,
         "mmd2_p_value": p_value,
         "mmd2_floor": mmd2_unbiased(train, real_test, bandwidth),
         "mmd2_bandwidth": bandwidth,
         "mmd2_median_bandwidth": median,
-        "discriminative_score": discriminative_score(data.X["test"], synthetic, seed, limit),
+        "discriminative_score": discriminative,
+        **detection,
+        **strongest_detection(detection, discriminative),
         "predictive_mae": predictive_mae(synthetic, data.X["test"], seed, limit),
         "predictive_mae_real": predictive_mae(data.X["train"], data.X["test"], seed, limit),
     }
@@ -128,15 +134,17 @@ def evaluate_run(
         synthetic.X[:base], synthetic.y[:base], synthetic.class_names, synthetic.kind
     )
     labelled = (synthetic.X, synthetic.y) if synthetic.labelled else None
-    metrics = utility_scores(
-        (data.X["train"], data.y["train"]),
-        (data.X["test"], data.y["test"]),
-        labelled,
-        list(settings.classifiers),
-        seed=settings.seed,
-        n_repeats=settings.n_repeats,
-        threads=settings.threads,
-    )
+    metrics = {}
+    if (data.y["train"] != UNLABELLED).any():  # no TRTR (nor TSTR) without real labels
+        metrics = utility_scores(
+            (data.X["train"], data.y["train"]),
+            (data.X["test"], data.y["test"]),
+            labelled,
+            list(settings.classifiers),
+            seed=settings.seed,
+            n_repeats=settings.n_repeats,
+            threads=settings.threads,
+        )
     for multiplier in settings.extra_tstr_multipliers if labelled else ():
         metrics |= tstr_scores(
             (data.X["test"], data.y["test"]),
@@ -175,9 +183,9 @@ def training_summary(card: dict) -> dict:
 
 def best_run(table: pd.DataFrame, classifier: str) -> int:
     """Row of the best run: highest TSTR/TRTR ratio of `classifier`, else lowest MMD²."""
-    ratio = table[f"tstr_trtr_ratio_{classifier}"]
-    if ratio.notna().any():
-        return int(ratio.idxmax())
+    ratio = f"tstr_trtr_ratio_{classifier}"
+    if ratio in table and table[ratio].notna().any():
+        return int(table[ratio].idxmax())
     return int(table["mmd2"].idxmin())
 
 

@@ -3,6 +3,7 @@ from functools import cache
 
 from rgan.config import RunParams, dataset_runs
 from rgan.data import dataset_spec
+from rgan.data.catalog import check_labels_needed, normalisation_of
 from rgan.grid import grid_share
 
 # Unknown dataset names stop the workflow here, before any job runs.
@@ -18,9 +19,11 @@ def grid_of(dataset):
     return [params.path for params in dataset_runs(config, dataset)]
 
 
-# Impossible or empty grids stop the workflow here too, naming the dataset.
+# Impossible or empty grids stop the workflow here too, naming the dataset, as do conditional
+# runs on a dataset without labels.
 for name in config["datasets"]:
     grid_of(name)
+    check_labels_needed(name, dataset_runs(config, name))
 
 
 wildcard_constraints:
@@ -77,4 +80,7 @@ def reading_options(wildcards):
 
 
 def normalisation(wildcards):
-    return config["data"].get(wildcards.dataset, {}).get("normalise", "minmax")
+    """The config's normalisation, else the dataset's default (minmax for most)."""
+    return normalisation_of(
+        wildcards.dataset, config["data"].get(wildcards.dataset, {})
+    )

@@ -18,6 +18,14 @@ from rgan.data.lfw import read_lfwcrop
 from rgan.data.mimic3 import read_mimic3_ihm
 from rgan.data.mnist import FASHION, FASHION_CLASSES, MNIST, MNIST_CLASSES, read_idx_images
 from rgan.data.npz import read_npz
+from rgan.data.protocol import (
+    ENERGY,
+    PROTOCOL_DEFAULTS,
+    STOCKS,
+    energy_reader,
+    sines_reader,
+    stocks_reader,
+)
 from rgan.data.sequences import RawData, SequenceDataset
 from rgan.data.sources import RemoteFile, RetryPolicy, Source, fetch
 from rgan.data.timeseries import fixed_length
@@ -38,6 +46,7 @@ class DatasetSpec:
     folder: str | None = None  # sub-folder of data_dir (shared by lfw and lfw64)
     user_path: bool = False  # options["path"] points at the user's own files
     identities: bool = False  # labels name people (evaluated for identification)
+    labelled: bool = True  # False: every sample UNLABELLED, trained by unconditional models only
 
 
 def images_reader(read: Callable, class_names: list[str]) -> Callable[[Files, dict], RawData]:
@@ -90,6 +99,27 @@ CATALOG: dict[str, DatasetSpec] = {
     "lfw64": lfw_spec(64),
     "mimic3_ihm": DatasetSpec("timeseries", mimic3_reader, defaults={"hours": 48}, user_path=True),
     "npz": DatasetSpec("timeseries", npz_reader, user_path=True),
+    # The TimeGAN / Diffusion-TS benchmark (rgan.data.protocol): no labels, protocol mode on.
+    "sines": DatasetSpec(
+        "timeseries",
+        sines_reader,
+        defaults={**PROTOCOL_DEFAULTS, "normalise": "none"},
+        labelled=False,
+    ),
+    "stocks": DatasetSpec(
+        "timeseries",
+        stocks_reader,
+        STOCKS,
+        defaults={**PROTOCOL_DEFAULTS, "normalise": "column_minmax01"},
+        labelled=False,
+    ),
+    "energy": DatasetSpec(
+        "timeseries",
+        energy_reader,
+        ENERGY,
+        defaults={**PROTOCOL_DEFAULTS, "normalise": "column_minmax01"},
+        labelled=False,
+    ),
 }
 
 
@@ -111,7 +141,32 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 def resolved_options(name: str, options: dict) -> dict:
     """The dataset's defaults overlaid with the config's options."""
-    return {**dataset_spec(name).defaults, **options}
+    defaults = dataset_spec(name).defaults
+    if "protocol" in options and "protocol" not in defaults:
+        raise ValueError(
+            f"data.{name}.protocol: only the benchmark protocol's data sets "
+            f"({', '.join(n for n, s in CATALOG.items() if 'protocol' in s.defaults)}) have it"
+        )
+    return {**defaults, **options}
+
+
+def normalisation_of(name: str, options: dict) -> str:
+    """The dataset's normalisation: the config's, else the dataset's default, else minmax."""
+    return resolved_options(name, options).get("normalise", "minmax")
+
+
+def check_labels_needed(name: str, runs: list) -> None:
+    """Refuse conditional runs (they feed labels to the networks) on a data set without labels,
+    naming the runs."""
+    if dataset_spec(name).labelled:
+        return
+    conditional = [run.path for run in runs if run.conditional]
+    if conditional:
+        raise ValueError(
+            f"{name} has no class labels, so its runs need an unconditional model (model: rgan), "
+            f"e.g. experiments: {{{name}: {{run: {{model: rgan}}}}}}; conditional runs: "
+            + ", ".join(conditional)
+        )
 
 
 def dataset_source(name: str, options: dict) -> Source | None:
@@ -190,6 +245,10 @@ def load_dataset(name: str, options: dict, files: Files) -> SequenceDataset:
     source = data_source(name, files)
     check_raw(raw.X, source)  # before resampling could blur an Inf into NaN
     classes = options.get("classes")
+    if "window" in raw.meta and (classes or options.get("max_samples")):
+        raise ValueError(
+            f"{name}: classes and max_samples do not apply to the windows of one series"
+        )
     indices, labels = choose(
         raw.y, classes, options.get("max_samples"), options.get("subsample_seed", 0)
     )
@@ -200,6 +259,7 @@ def load_dataset(name: str, options: dict, files: Files) -> SequenceDataset:
         series = [raw.X[i] for i in indices]
         mask = None if raw.mask is None else raw.mask[indices]
         dataset = shape_series(name, series, mask, labels, names, options, raw.feature_names)
+    dataset.meta.update(raw.meta)
     if spec.identities:
         dataset.meta["labels"] = "identity"
     check_dataset(dataset, source)

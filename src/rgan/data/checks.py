@@ -82,8 +82,12 @@ def check_classes(y: np.ndarray, class_names: list[str], source: str) -> None:
 
 
 def check_dataset(data: SequenceDataset, source: str) -> None:
-    """Everything a dataset needs before it can be split, scaled and trained on."""
+    """Everything a dataset needs before it can be split, scaled and trained on. Data sets
+    without labels (meta `labels: none`, e.g. the benchmark protocol's) are all UNLABELLED."""
     check_shape(data.X, source)
     check_finite(data.X, source)
     check_mask(data.mask, data.X, source)
-    check_classes(data.y, data.class_names, source)
+    if data.meta.get("labels") != "none":
+        check_classes(data.y, data.class_names, source)
+    elif data.labelled:
+        raise DataFormatError(f"{source}: a data set without labels has labels")

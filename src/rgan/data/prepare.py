@@ -22,14 +22,17 @@ from rgan.io import load_npz, save_npz
 logger = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-NORMALISATIONS = ("minmax", "sample_max", "feature_zscore")
+NORMALISATIONS = ("minmax", "sample_max", "feature_zscore", "column_minmax01", "none")
+MINMAX_EPSILON = 1e-7  # TimeGAN's MinMaxScaler: (x - min) / (max - min + 1e-7)
 
 
 @dataclass
 class Scaler:
     """minmax: one global range mapped to [-1, 1]; sample_max: each sample divided by its own
     largest absolute value (mapped back with the training median of that value);
-    feature_zscore: per-feature mean 0, standard deviation 1 (unbounded)."""
+    feature_zscore: per-feature mean 0, standard deviation 1 (unbounded); column_minmax01: each
+    feature (column) to [0, 1] as TimeGAN's MinMaxScaler, (x - min) / (max - min + 1e-7);
+    none: the values as they are (unbounded)."""
 
     method: str
     shift: list[float]
@@ -38,7 +41,15 @@ class Scaler:
     @property
     def bounded(self) -> bool:
         """Whether scaled values lie in [-1, 1] (so a tanh output layer fits them)."""
-        return self.method != "feature_zscore"
+        return self.method not in ("feature_zscore", "none")
+
+    @property
+    def range(self) -> tuple[float, float] | None:
+        """The interval the scaled training values fill: (-1, 1), (0, 1) for column_minmax01,
+        None when unbounded. Other splits may leave it (their values were not fitted)."""
+        if self.method == "column_minmax01":
+            return (0.0, 1.0)
+        return (-1.0, 1.0) if self.bounded else None
 
     @classmethod
     def fit(cls, method: str, X: np.ndarray) -> Scaler:
@@ -56,6 +67,11 @@ class Scaler:
         if method == "feature_zscore":
             mean, std = feature_moments(X)
             return cls(method, mean.tolist(), np.where(std > 0, std, 1).tolist())
+        if method == "column_minmax01":
+            low, high = feature_ranges(X)
+            return cls(method, low.tolist(), (high - low + MINMAX_EPSILON).tolist())
+        if method == "none":
+            return cls(method, [0.0], [1.0])
         raise ValueError(f"unknown normalisation {method!r}: expected one of {NORMALISATIONS}")
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -71,6 +87,14 @@ def sample_peaks(X: np.ndarray) -> np.ndarray:
     """Each sample's largest finite absolute value (1 when it has none above 0)."""
     peaks = np.where(np.isfinite(X), np.abs(X), 0).reshape(len(X), -1).max(axis=1)
     return np.where(peaks > 0, peaks, 1.0)
+
+
+def feature_ranges(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature minimum and maximum of the finite values (float64)."""
+    finite = np.where(np.isfinite(X), X, np.nan).reshape(-1, X.shape[2]).astype(np.float64)
+    if np.isnan(finite).all(axis=0).any():
+        raise ValueError("cannot scale a feature without a finite value")
+    return np.nanmin(finite, axis=0), np.nanmax(finite, axis=0)
 
 
 def feature_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,6 +123,13 @@ class PreparedData:
     @property
     def n_classes(self) -> int:
         return len(self.class_names)
+
+    @property
+    def protocol(self) -> bool:
+        """Benchmark protocol mode (meta `protocol`): X["train"] holds every real window (or
+        sequence), shuffled, and is the real set the protocol's scores compare against; val and
+        test are random subsets of it, so not held out."""
+        return bool(self.meta.get("protocol"))
 
     @property
     def seq_len(self) -> int:
@@ -229,6 +260,45 @@ def split_indices(
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
 
 
+def time_split(
+    rows: int, window: int, val_fraction: float, test_fraction: float, source: str
+) -> dict[str, np.ndarray]:
+    """Windows (window i = rows i .. i + window - 1) of a series split in time: contiguous
+    train, val and test blocks of rows (sized as split_sizes gives them, test last), each cut
+    into windows on its own, so no window spans two blocks (those that would are dropped)."""
+    check_fractions(val_fraction, test_fraction)
+    sizes = split_sizes(rows, val_fraction, test_fraction)
+    if min(sizes.values()) < window:
+        raise DataFormatError(
+            f"{source}: {rows} rows give train/val/test blocks of "
+            f"{'/'.join(map(str, sizes.values()))} rows (val_fraction {val_fraction}, "
+            f"test_fraction {test_fraction}); expected at least one window ({window} rows) in "
+            "each (change the split fractions)"
+        )
+    index, start = {}, 0
+    for split in SPLITS:
+        end = start + sizes[split]
+        index[split] = np.arange(start, end - window + 1)
+        start = end
+    return index
+
+
+def split_for(
+    data: SequenceDataset, val_fraction: float, test_fraction: float, seed: int, source: str
+) -> dict[str, np.ndarray]:
+    """The rows of each split. Protocol mode (meta `protocol`): train is every sample, shuffled
+    with `seed`, val and test random subsets of them; windows of one series (meta `window`)
+    without it: split in time (time_split); else stratified (split_indices)."""
+    if data.meta.get("window") and not data.meta.get("protocol"):
+        return time_split(
+            data.meta["series_rows"], data.meta["window"], val_fraction, test_fraction, source
+        )
+    index = split_indices(data.y, val_fraction, test_fraction, seed, data.class_names, source)
+    if data.meta.get("protocol"):
+        index["train"] = np.random.default_rng(seed).permutation(len(data.y))
+    return index
+
+
 def training_medians(X: np.ndarray) -> np.ndarray:
     """Per-feature median of the finite training values (0 for a feature with none)."""
     flat = X.reshape(-1, X.shape[2])
@@ -247,10 +317,11 @@ def split_and_scale(
     normalise: str = "minmax",
     source: str | os.PathLike = "the data set",
 ) -> PreparedData:
-    """Split, fill missing values with training medians, then normalise with training stats.
-    Data that cannot be split or trained on are refused first, naming `source` (the file)."""
+    """Split (split_for), fill missing values with training medians, then normalise with
+    training stats (in protocol mode: of every sample). Data that cannot be split or trained on
+    are refused first, naming `source` (the file)."""
     check_dataset(data, str(source))
-    index = split_indices(data.y, val_fraction, test_fraction, seed, data.class_names, str(source))
+    index = split_for(data, val_fraction, test_fraction, seed, str(source))
     X = {split: data.X[idx] for split, idx in index.items()}
     medians = None
     if np.isnan(data.X).any():

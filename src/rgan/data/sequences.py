@@ -23,6 +23,7 @@ class RawData:
     class_names: list[str]
     mask: np.ndarray | None = None  # 1 where a value was observed, if the source says so
     feature_names: list[str] | None = None
+    meta: dict = field(default_factory=dict)  # carried into SequenceDataset.meta
 
 
 @dataclass
