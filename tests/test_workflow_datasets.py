@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -114,9 +115,15 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
     config = {
         **TINY,
         "datasets": ["sines"],
+        "data": {"sines": {"max_samples": 800}},
         "run": {"model": "rgan", "hidden": 16},
         "train": {**TINY["train"], "epochs": 2},
-        "evaluate": {**TINY["evaluate"], "max_points": 300, "mmd_permutations": 20},
+        "evaluate": {
+            **TINY["evaluate"],
+            "max_points": 300,
+            "mmd_permutations": 20,
+            "protocol_repeats": 2,
+        },
     }
     workdir = new_workdir(tmp_path / "sines", config)
     snakemake(workdir, "--cores", "2")
@@ -124,8 +131,16 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
     assert row["run"] == "model~rgan/hidden~16/seed~0" and row["status"] == "completed"
     assert not [column for column in row.index if column.startswith(("trtr_", "tstr_"))]
     assert row["mmd2"] > 0 and 0.0 <= row["detection_strongest"] <= 0.5
+    # The protocol's scores, against every real window, mean and half-width over 2 seeds.
+    assert 0.0 <= row["protocol_discriminative"] <= 0.5
+    assert 0.0 < row["protocol_predictive"] < 0.5 and row["protocol_context_fid"] > 0
+    assert row["protocol_correlational"] > 0 and row["protocol_predictive_ci95"] >= 0
+    readme = (REPO / "README.md").read_text()
+    for column in [name for name in row.index if name.startswith("protocol_")]:
+        generic = re.sub(r"^protocol_\w+_ci95$", "protocol_<score>_ci95", column)
+        assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     with np.load(workdir / "results/data/sines/prepared.npz") as prepared:
-        assert prepared["X_train"].shape == (10_000, 24, 5)  # protocol: every window
+        assert prepared["X_train"].shape == (800, 24, 5)  # protocol: every sequence
 
 
 def test_unreadable_file_stops_preparation_naming_it_and_leaves_no_output(tmp_path):

@@ -14,11 +14,18 @@ from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.grid import point_of
 from rgan.io import atomic_path, read_json
+from rgan.metrics.context_fid import context_fid
 from rgan.metrics.detection import detection_scores, strongest_detection
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
+from rgan.metrics.protocol import (
+    correlational_score,
+    protocol_discriminative_runs,
+    protocol_predictive_runs,
+    summary,
+)
 from rgan.metrics.utility import tstr_scores, utility_scores
 from rgan.provenance import PROVENANCE_KEYS
 
@@ -48,6 +55,7 @@ class EvalSettings(FromConfig):
     max_points: int = 2000  # per side, for the kernel tests (their cost grows with its square)
     extra_tstr_multipliers: tuple[int, ...] = ()  # TSTR also with this many × the 1× samples
     identification_confidence: float = 0.9  # probability at which a face counts as identified
+    protocol_repeats: int = 5  # seeds of each benchmark-protocol score (protocol data sets; 0: off)
 
     @property
     def sample_multiplier(self) -> int:
@@ -91,6 +99,25 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
         "predictive_mae": predictive_mae(synthetic, data.X["test"], seed, limit),
         "predictive_mae_real": predictive_mae(data.X["train"], data.X["test"], seed, limit),
     }
+
+
+def protocol_scores(real: np.ndarray, synthetic: np.ndarray, settings: EvalSettings) -> dict:
+    """The TimeGAN / Diffusion-TS benchmark's four scores as their reference code computes them,
+    against every real window (the protocol trains and scores on all of them): `protocol_<score>`
+    is the mean over `protocol_repeats` seeds, `protocol_<score>_ci95` its 95 % half-width
+    (Diffusion-TS's display_scores). Like Diffusion-TS, the first len(real) synthetic sequences."""
+    seeds = range(settings.seed, settings.seed + settings.protocol_repeats)
+    synthetic = synthetic[: len(real)]
+    runs = {
+        "discriminative": protocol_discriminative_runs(real, synthetic, seeds),
+        "predictive": protocol_predictive_runs(real, synthetic, seeds),
+        "context_fid": [context_fid(real, synthetic, seed) for seed in seeds],
+        "correlational": [correlational_score(real, synthetic, seed) for seed in seeds],
+    }
+    metrics = {}
+    for name, values in runs.items():
+        metrics[f"protocol_{name}"], metrics[f"protocol_{name}_ci95"] = summary(values)
+    return metrics
 
 
 def privacy(
@@ -156,6 +183,8 @@ def evaluate_run(
             settings.threads,
         )
     metrics |= fidelity(data, synthetic.X, settings)
+    if data.protocol and settings.protocol_repeats:
+        metrics |= protocol_scores(data.X["train"], synthetic.X, settings)
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
     metrics |= private
     if labelled and data.meta.get("labels") == "identity":
