@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -216,6 +217,23 @@ def best_run(table: pd.DataFrame, classifier: str) -> int:
     if ratio in table and table[ratio].notna().any():
         return int(table[ratio].idxmax())
     return int(table["mmd2"].idxmin())
+
+
+def best_run_samples(
+    table: pd.DataFrame, classifier: str, samples: list[str], dataset: str
+) -> tuple[str, str]:
+    """(run, samples file) of the table's best run (best_run), found among `samples` (paths
+    .../{dataset}/{run}/samples.npz); a ValueError when exactly one does not match."""
+    run = table.loc[best_run(table, classifier), "run"]
+    wanted = (dataset, *PurePosixPath(run).parts)
+    found = [path for path in samples if PurePosixPath(path).parent.parts[-len(wanted) :] == wanted]
+    if len(found) != 1:
+        raise ValueError(
+            f"the best run of the {dataset} table, {run}, has {len(found)} samples files among "
+            f"the {len(samples)} declared (it needs exactly one): is the table from another "
+            "grid than the config's? Rerun aggregate for this dataset."
+        )
+    return run, found[0]
 
 
 def write_results_table(evaluation_paths: list[str], csv_path: str | os.PathLike) -> pd.DataFrame:

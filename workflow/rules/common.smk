@@ -12,18 +12,23 @@ for name in set(config["datasets"]) | set(config["data"]) | set(config["experime
 
 
 @cache
+def runs_of(dataset):
+    """The dataset's runs (RunParams), built once."""
+    return dataset_runs(config, dataset)
+
+
+@cache
 def grid_of(dataset):
     """The paths of the dataset's runs, e.g. hidden~128/seed~0: the {run} wildcard. (Not a
     Paramspace: a path names only the keys that differ from their defaults, so the keys in a
     path vary from run to run.)"""
-    return [params.path for params in dataset_runs(config, dataset)]
+    return [params.path for params in runs_of(dataset)]
 
 
 # Impossible or empty grids stop the workflow here too, naming the dataset, as do conditional
 # runs on a dataset without labels.
 for name in config["datasets"]:
-    grid_of(name)
-    check_labels_needed(name, dataset_runs(config, name))
+    check_labels_needed(name, runs_of(name))
 
 
 wildcard_constraints:

@@ -91,6 +91,13 @@ def lfw_spec(size: int) -> DatasetSpec:
     return DatasetSpec("image", lfw_reader, LFWCROP, defaults, folder="lfw", identities=True)
 
 
+def protocol_spec(read: Callable, source: Source | None, normalise: str) -> DatasetSpec:
+    """A data set of the TimeGAN / Diffusion-TS benchmark (rgan.data.protocol): time series
+    without labels, protocol mode on, normalised as the reference does."""
+    defaults = {**PROTOCOL_DEFAULTS, "normalise": normalise}
+    return DatasetSpec("timeseries", read, source, defaults=defaults, labelled=False)
+
+
 CATALOG: dict[str, DatasetSpec] = {
     "digits": DatasetSpec("image", images_reader(read_digits, DIGITS_CLASSES)),
     "mnist": DatasetSpec("image", images_reader(read_idx_images, MNIST_CLASSES), MNIST),
@@ -100,26 +107,9 @@ CATALOG: dict[str, DatasetSpec] = {
     "mimic3_ihm": DatasetSpec("timeseries", mimic3_reader, defaults={"hours": 48}, user_path=True),
     "npz": DatasetSpec("timeseries", npz_reader, user_path=True),
     # The TimeGAN / Diffusion-TS benchmark (rgan.data.protocol): no labels, protocol mode on.
-    "sines": DatasetSpec(
-        "timeseries",
-        sines_reader,
-        defaults={**PROTOCOL_DEFAULTS, "normalise": "none"},
-        labelled=False,
-    ),
-    "stocks": DatasetSpec(
-        "timeseries",
-        stocks_reader,
-        STOCKS,
-        defaults={**PROTOCOL_DEFAULTS, "normalise": "column_minmax01"},
-        labelled=False,
-    ),
-    "energy": DatasetSpec(
-        "timeseries",
-        energy_reader,
-        ENERGY,
-        defaults={**PROTOCOL_DEFAULTS, "normalise": "column_minmax01"},
-        labelled=False,
-    ),
+    "sines": protocol_spec(sines_reader, None, "none"),
+    "stocks": protocol_spec(stocks_reader, STOCKS, "column_minmax01"),
+    "energy": protocol_spec(energy_reader, ENERGY, "column_minmax01"),
 }
 
 
