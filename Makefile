@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-slurm test-gpu lint report install browser clean
+.PHONY: run test test-slurm test-gpu lint report benchmark install browser clean
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -15,6 +15,12 @@ run: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/snakemake --report report.html
+
+# The TimeGAN / Diffusion-TS benchmark protocol (sines, stocks; energy where its file is in
+# data_dir) beside the published figures: results/benchmark/protocol.csv and protocol.md.
+benchmark: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) results/benchmark/protocol.csv
+	@cat results/benchmark/protocol.md
 
 test: $(STAMP) browser
 	$(BIN)/pytest

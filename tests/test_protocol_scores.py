@@ -22,6 +22,7 @@ from rgan.metrics.protocol import (
     summary,
     timegan_windows,
 )
+from rgan.metrics.protocol_suite import protocol_runs
 
 STOCKS = Path(__file__).resolve().parents[2] / "shared" / "data" / "stocks" / "stock_data.csv"
 
@@ -124,3 +125,20 @@ def test_correlational_score():
     assert scores[2] == pytest.approx(0.09, abs=0.01)
     same = correlational_score(base, base, seed=0)
     assert same < 0.02 < correlational_score(base, mixed, seed=0)
+
+
+def test_suite_shares_work_between_processes_without_changing_a_score():
+    real = sine_data(64, seed=0)
+    synthetic = sine_data(64, seed=1)
+    scores = ["correlational", "context_fid"]
+    parallel = protocol_runs(real, synthetic, seeds=[3, 4], workers=2, scores=scores)
+    serial = protocol_runs(real, synthetic, seeds=[3, 4], workers=1, scores=scores)
+    assert list(parallel) == scores
+    assert parallel["correlational"] == [correlational_score(real, synthetic, s) for s in (3, 4)]
+    assert parallel["context_fid"] == serial["context_fid"]
+    assert parallel["context_fid"][0] != parallel["context_fid"][1]  # one seed each
+
+
+def test_suite_names_an_unknown_score():
+    with pytest.raises(ValueError, match="'fid'"):
+        protocol_runs(sine_data(8), sine_data(8), seeds=[0], scores=["fid"])

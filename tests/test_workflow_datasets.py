@@ -124,6 +124,8 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
             "mmd_permutations": 20,
             "protocol_repeats": 2,
         },
+        "benchmark": {"name": "tiny", "datasets": ["sines"], "when_present": ["stocks"]},
+        "data_dir": str(tmp_path / "data"),
     }
     workdir = new_workdir(tmp_path / "sines", config)
     snakemake(workdir, "--cores", "2")
@@ -135,12 +137,23 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
     assert 0.0 <= row["protocol_discriminative"] <= 0.5
     assert 0.0 < row["protocol_predictive"] < 0.5 and row["protocol_context_fid"] > 0
     assert row["protocol_correlational"] > 0 and row["protocol_predictive_ci95"] >= 0
+    # Every window trained the generator: no held-out data, so no membership attack.
+    assert row[["mia_auc", "memorisation_p_value"]].isna().all()
     readme = (REPO / "README.md").read_text()
     for column in [name for name in row.index if name.startswith("protocol_")]:
         generic = re.sub(r"^protocol_\w+_ci95$", "protocol_<score>_ci95", column)
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     with np.load(workdir / "results/data/sines/prepared.npz") as prepared:
         assert prepared["X_train"].shape == (800, 24, 5)  # protocol: every sequence
+    # The benchmark table from the same run (nothing retrained); stocks' file is not at hand.
+    result = snakemake(workdir, "--cores", "2", "results/benchmark/protocol.csv")
+    assert "rule train:" not in result.stderr and "rule protocol_benchmark:" in result.stderr
+    ours = pd.read_csv(workdir / "results/benchmark/protocol.csv")
+    assert ours[["benchmark", "dataset", "run"]].values.tolist() == [["tiny", "sines", row["run"]]]
+    assert ours.at[0, "protocol_predictive"] == row["protocol_predictive"]
+    table = (workdir / "results/benchmark/protocol.md").read_text()
+    assert f"| RGAN (tiny: {row['run']}) | {row['protocol_predictive']:.3f} ± " in table
+    assert "stocks: not run, its files are not in data_dir" in table
 
 
 def test_unreadable_file_stops_preparation_naming_it_and_leaves_no_output(tmp_path):

@@ -15,18 +15,13 @@ from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.grid import point_of
 from rgan.io import atomic_path, read_json
-from rgan.metrics.context_fid import context_fid
 from rgan.metrics.detection import detection_scores, strongest_detection
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
 from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
-from rgan.metrics.protocol import (
-    correlational_score,
-    protocol_discriminative_runs,
-    protocol_predictive_runs,
-    summary,
-)
+from rgan.metrics.protocol import summary
+from rgan.metrics.protocol_suite import protocol_runs
 from rgan.metrics.utility import tstr_scores, utility_scores
 from rgan.provenance import PROVENANCE_KEYS
 
@@ -106,26 +101,32 @@ def protocol_scores(real: np.ndarray, synthetic: np.ndarray, settings: EvalSetti
     """The TimeGAN / Diffusion-TS benchmark's four scores as their reference code computes them,
     against every real window (the protocol trains and scores on all of them): `protocol_<score>`
     is the mean over `protocol_repeats` seeds, `protocol_<score>_ci95` its 95 % half-width
-    (Diffusion-TS's display_scores). Like Diffusion-TS, the first len(real) synthetic sequences."""
+    (Diffusion-TS's display_scores). Like Diffusion-TS, the first len(real) synthetic sequences.
+    The work is shared by `threads` processes."""
     seeds = range(settings.seed, settings.seed + settings.protocol_repeats)
-    synthetic = synthetic[: len(real)]
-    runs = {
-        "discriminative": protocol_discriminative_runs(real, synthetic, seeds),
-        "predictive": protocol_predictive_runs(real, synthetic, seeds),
-        "context_fid": [context_fid(real, synthetic, seed) for seed in seeds],
-        "correlational": [correlational_score(real, synthetic, seed) for seed in seeds],
-    }
+    runs = protocol_runs(real, synthetic[: len(real)], seeds, workers=settings.threads)
     metrics = {}
     for name, values in runs.items():
         metrics[f"protocol_{name}"], metrics[f"protocol_{name}_ci95"] = summary(values)
     return metrics
 
 
+PRIVACY_COLUMNS = ("mia_auc", "memorisation_mmd2_difference", "memorisation_p_value")
+PROTOCOL_PRIVACY = (
+    "not measured in protocol mode: the generator trained on every real window, so none is "
+    "held out to compare with (set data.<dataset>.protocol: false for a time split)"
+)
+
+
 def privacy(
     data: PreparedData, synthetic: np.ndarray, bandwidth: float, settings: EvalSettings
-) -> tuple[dict, dict]:
+) -> tuple[dict, dict | None]:
     """Membership-inference AUC from distances to the closest synthetic record, and the
-    three-sample memorisation test; plus the distances, for plotting."""
+    three-sample memorisation test; plus the distances, for plotting. Both attacks need
+    held-out real data: in protocol mode (every window trained on) they are NaN, and the
+    distances None."""
+    if data.protocol:
+        return dict.fromkeys(PRIVACY_COLUMNS, float("nan")), None
     attack = membership_inference(synthetic, data.X["train"], data.X["test"], settings.seed)
     difference, p_value = three_sample_test(
         synthetic,
@@ -136,17 +137,13 @@ def privacy(
         settings.max_points,
         settings.seed,
     )
-    metrics = {
-        "mia_auc": attack["auc"],
-        "memorisation_mmd2_difference": difference,
-        "memorisation_p_value": p_value,
-    }
+    metrics = dict(zip(PRIVACY_COLUMNS, (attack["auc"], difference, p_value), strict=True))
     return metrics, {"members": attack["members"], "non_members": attack["non_members"]}
 
 
 def evaluate_run(
     data: PreparedData, synthetic: SequenceDataset, card: dict, settings: EvalSettings
-) -> tuple[dict, dict]:
+) -> tuple[dict, dict | None]:
     """(result, distances): utility (TRTR/TSTR/TRTS per classifier on the 1× samples, the first
     1/sample_multiplier of them; TSTR with each extra multiplier; TRTR only for an RGAN's
     unlabelled samples), fidelity and privacy metrics of one run; identification when the labels

@@ -163,6 +163,15 @@ def embedding_plot(
     save_figure(fig, path)
 
 
+def message_figure(message: str, path: str | os.PathLike, title: str) -> None:
+    """A figure that says why there is nothing to plot."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.text(0.5, 0.5, textwrap.fill(message, 60), ha="center", va="center", fontsize=9)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9)
+    save_figure(fig, path)
+
+
 def distance_plot(
     members: np.ndarray, non_members: np.ndarray, auc: float, path: str | os.PathLike, title: str
 ) -> None:

@@ -1,9 +1,11 @@
 from dataclasses import asdict
 from functools import cache
 
+from rgan.benchmark import BenchmarkSettings
 from rgan.config import RunParams, dataset_runs
 from rgan.data import dataset_spec
 from rgan.data.catalog import check_labels_needed, normalisation_of
+from rgan.data.sources import resolve_data_dir
 from rgan.grid import grid_share
 
 # Unknown dataset names stop the workflow here, before any job runs.
@@ -29,6 +31,20 @@ def grid_of(dataset):
 # runs on a dataset without labels.
 for name in config["datasets"]:
     check_labels_needed(name, runs_of(name))
+
+
+# The protocol benchmark's data sets: energy (when_present) only where its file is at hand.
+BENCHMARK_DATASETS, BENCHMARK_LEFT_OUT = BenchmarkSettings.from_config(
+    config["benchmark"]
+).chosen(config["data"], resolve_data_dir(config["data_dir"]))
+
+
+def benchmark_tables(wildcards):
+    """The benchmark data sets' results tables; checked here, when the benchmark is wanted, that
+    their runs are unconditional."""
+    for name in BENCHMARK_DATASETS:
+        check_labels_needed(name, runs_of(name))
+    return expand("results/tstr/{dataset}.csv", dataset=BENCHMARK_DATASETS)
 
 
 wildcard_constraints:

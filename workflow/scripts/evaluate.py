@@ -3,7 +3,7 @@
 from rgan import logs, plots
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import SequenceDataset
-from rgan.evaluate import EvalSettings, evaluate_run
+from rgan.evaluate import PROTOCOL_PRIVACY, EvalSettings, evaluate_run
 from rgan.io import read_json, write_json
 
 logger = logs.setup(snakemake.log[0])
@@ -14,12 +14,15 @@ result, distances = evaluate_run(data, synthetic, read_json(snakemake.input.card
 result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
 title = f"{snakemake.wildcards.dataset}: {snakemake.wildcards.run}"
 plots.embedding_plot(data.X["test"], synthetic.X, snakemake.output.embedding, title)
-plots.distance_plot(
-    distances["members"],
-    distances["non_members"],
-    result["metrics"]["mia_auc"],
-    snakemake.output.privacy,
-    title,
-)
+if distances is None:
+    plots.message_figure(PROTOCOL_PRIVACY, snakemake.output.privacy, title)
+else:
+    plots.distance_plot(
+        distances["members"],
+        distances["non_members"],
+        result["metrics"]["mia_auc"],
+        snakemake.output.privacy,
+        title,
+    )
 write_json(snakemake.output.metrics, result)
 logger.info("metrics: %s", result["metrics"])

@@ -197,6 +197,14 @@ def fetch_dataset(name: str, options: dict, data_dir: Path, policy: RetryPolicy)
     return {"dataset": name, "files": entries}
 
 
+def files_at_hand(name: str, options: dict, data_dir: Path) -> bool:
+    """Whether the dataset can be read without a download: it has no remote source (embedded,
+    generated or the user's own), or every file of its source is in data_dir already."""
+    source = dataset_source(name, options)
+    folder = data_dir / (dataset_spec(name).folder or name)
+    return source is None or all((folder / file.name).is_file() for file in source.files)
+
+
 def choose(
     labels: np.ndarray, classes: list[int] | None, max_samples: int | None, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:

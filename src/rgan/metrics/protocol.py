@@ -53,7 +53,7 @@ T_975_DF4 = 2.7764451051977987
 
 
 @contextmanager
-def _threads(threads: int | None) -> Iterator[None]:
+def torch_threads(threads: int | None) -> Iterator[None]:
     """torch's intra-op thread count set to `threads` for the block, restored after; None leaves
     it alone."""
     if threads is None:
@@ -227,7 +227,7 @@ def protocol_discriminative_runs(
             parts.append((order[: int(n * TRAIN_RATE)], order[int(n * TRAIN_RATE) :]))
         splits.append(parts)
     X_real, X_fake = torch.from_numpy(real), torch.from_numpy(synthetic)
-    with _threads(threads):
+    with torch_threads(threads):
         net = StackedGRU(dim, max(int(dim / 2), 1), seeds)
         optimiser = TFAdam(net.parameters())
         train_real = np.stack([s[0][0] for s in splits])
@@ -301,7 +301,7 @@ def protocol_predictive_runs(
     rngs = [np.random.default_rng(int(s)) for s in seeds]
     X_fake = torch.from_numpy(synthetic[:, :-1, : dim - 1].copy())
     Y_fake = torch.from_numpy(synthetic[:, 1:, dim - 1].copy())
-    with _threads(threads):
+    with torch_threads(threads):
         net = StackedGRU(dim - 1, max(int(dim / 2), 1), seeds)
         optimiser = TFAdam(net.parameters())
         for _ in range(iterations):
