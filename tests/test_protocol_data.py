@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from runner import TINY, new_workdir, planned_jobs, snakemake
 from served import closed_port_url, serve
 
@@ -28,6 +29,7 @@ from rgan.data.protocol import (
 from rgan.data.sequences import UNLABELLED
 from rgan.data.sines import sine_data
 from rgan.data.sources import ChecksumError, RetryPolicy, file_hash
+from rgan.metrics.protocol import timegan_windows
 
 FAST = RetryPolicy(retries=2, backoff_seconds=0.01, timeout_seconds=5)
 REAL_STOCKS = Path(__file__).resolve().parents[2] / "shared/data/stocks/stock_data.csv"
@@ -128,6 +130,16 @@ def test_the_real_stocks_file_has_3685_rows_of_6_columns():
     assert read_stocks(REAL_STOCKS).shape == (3685, 6)
     data = load_dataset("stocks", {}, {"stock_data.csv": REAL_STOCKS})
     assert data.X.shape == (3685 - WINDOW + 1, WINDOW, 6)
+
+
+@pytest.mark.skipif(not REAL_STOCKS.exists(), reason=f"{REAL_STOCKS} is not on this machine")
+def test_prepared_real_stocks_are_timegans_windows_and_the_one_its_loop_leaves_out():
+    ours = prepared("stocks", {}, {"stock_data.csv": REAL_STOCKS}, "column_minmax01").X["train"]
+    reference = timegan_windows(read_stocks(REAL_STOCKS))  # range(len - 24): 3,661 windows
+    assert len(ours) == len(reference) + 1 == 3662
+    flat = [torch.from_numpy(x.reshape(len(x), -1)).double() for x in (reference, ours)]
+    nearest = torch.cdist(*flat).min(dim=1).values  # every reference window is one of ours
+    assert nearest.max() < 1e-5
 
 
 # The protocol's preparation

@@ -22,7 +22,7 @@ from rgan.metrics.protocol import (
     summary,
     timegan_windows,
 )
-from rgan.metrics.protocol_suite import protocol_runs
+from rgan.metrics.protocol_suite import protocol_runs, protocol_units
 
 STOCKS = Path(__file__).resolve().parents[2] / "shared" / "data" / "stocks" / "stock_data.csv"
 
@@ -130,13 +130,18 @@ def test_correlational_score():
 def test_suite_shares_work_between_processes_without_changing_a_score():
     real = sine_data(64, seed=0)
     synthetic = sine_data(64, seed=1)
-    scores = ["correlational", "context_fid"]
-    parallel = protocol_runs(real, synthetic, seeds=[3, 4], workers=2, scores=scores)
-    serial = protocol_runs(real, synthetic, seeds=[3, 4], workers=1, scores=scores)
-    assert list(parallel) == scores
-    assert parallel["correlational"] == [correlational_score(real, synthetic, s) for s in (3, 4)]
-    assert parallel["context_fid"] == serial["context_fid"]
-    assert parallel["context_fid"][0] != parallel["context_fid"][1]  # one seed each
+    scores = ["correlational", "context_fid"]  # two units, run by two processes
+    parallel = protocol_runs(real, synthetic, seeds=[3], workers=2, scores=scores)
+    serial = protocol_runs(real, synthetic, seeds=[3], workers=1, scores=scores)
+    assert list(parallel) == scores and parallel == serial
+    assert parallel["correlational"] == [correlational_score(real, synthetic, 3)]
+    # Units, longest first: the stacked models of all seeds, one context-FID encoder per seed.
+    assert protocol_units(["correlational", "context_fid", "predictive"], [0, 1]) == [
+        ("predictive", [0, 1]),
+        ("context_fid", [0]),
+        ("context_fid", [1]),
+        ("correlational", [0, 1]),
+    ]
 
 
 def test_suite_names_an_unknown_score():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from PIL import Image
@@ -12,10 +13,11 @@ from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
 from rgan.export import TrainingOutputs, export_training
 from rgan.guards import adjust_g_factor, divergence
+from rgan.metrics.utility import accuracy
 from rgan.models import Discriminator, Generator, ModelSpec
 from rgan.plots import progress_gif
 from rgan.train import train_rcgan
-from rgan.validation import SNAPSHOT_PER_CLASS
+from rgan.validation import SNAPSHOT_PER_CLASS, time_to_quality
 
 SPEC = ModelSpec(seq_len=6, n_features=3, n_classes=2, hidden=8, noise_dim=2)
 SHORT = TrainBudget(epochs=2, eval_every=1, checkpoint_every=1, eval_samples=100)
@@ -168,6 +170,13 @@ def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digi
     result = train_rcgan(digits, params, budget, tmp_path, torch.device("cpu"))
     tstr = {row["epoch"]: row["val_tstr"] for row in result.history if row["epoch"] % 2 == 0}
     assert result.best_val_tstr == max(tstr.values())
+    real = accuracy(
+        "logistic_regression",
+        (digits.X["train"], digits.y["train"]),
+        (digits.X["val"], digits.y["val"]),
+        0,
+    )
+    assert {row["val_trtr"] for row in result.history if row["epoch"] % 2 == 0} == {real}
     assert result.best_epoch == max(
         tstr, key=lambda epoch: (tstr[epoch], -result.history[epoch - 1]["val_mmd2"])
     )
@@ -255,3 +264,14 @@ def test_unconditional_rgan_selects_by_mmd2_and_samples_unlabelled(digits, tmp_p
         assert samples["X"].shape == (7, 8, 8) and set(samples["y"]) == {-1}
     with pytest.raises(SystemExit, match="is an unconditional RGAN"):
         rgan_main(["sample", "--model", str(outputs.generator), "--label", "1", "-o", str(out)])
+
+
+def test_time_to_quality_is_the_first_validation_reaching_each_ratio():
+    history = pd.DataFrame(
+        {
+            "val_tstr": [np.nan, 0.5, np.nan, 0.85, 0.95, 0.92],
+            "val_trtr": [np.nan, 1.0, np.nan, 1.0, 1.0, 1.0],
+            "seconds": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    assert time_to_quality(history, [0.8, 0.9, 0.99]) == {0.8: 4.0, 0.9: 5.0, 0.99: None}

@@ -95,9 +95,15 @@ def test_training_log_shows_progress_and_the_csv_history(finished):
         "g_factor",
         "val_mmd2",
         "val_tstr",
+        "val_trtr",
         "seconds",
     ]
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
+    # TSTR's reference, computed once: on every validated epoch, and only there.
+    validated = history["val_tstr"].notna()
+    assert validated.any() and history.loc[validated, "val_trtr"].nunique() == 1
+    assert history.loc[~validated, "val_trtr"].isna().all()
+    assert 0.8 < history["val_trtr"].max() <= 1.0  # digits are easy for logistic regression
 
 
 def test_second_dry_run_has_nothing_to_do(finished):

@@ -47,6 +47,7 @@ HISTORY_COLUMNS = (
     "g_factor",
     "val_mmd2",
     "val_tstr",
+    "val_trtr",
     "seconds",
 )
 
@@ -202,7 +203,7 @@ class Session:
             if self.board is not None:
                 grid = plots.snapshot_grid(samples, data.n_classes, data.meta)
                 self.board.samples(state.epoch, grid)
-        row.update(val_mmd2=math.nan, val_tstr=math.nan)
+        row.update(val_mmd2=math.nan, val_tstr=math.nan, val_trtr=math.nan)
         if state.epoch % budget.eval_every == 0 or state.epoch == budget.epochs:
             scores = gan.validate(self.validator)
             row.update(scores)
@@ -338,6 +339,10 @@ def train_rcgan(
         state.epoch,
         budget.epochs,
     )
+    if select_by == "tstr":
+        logger.info(
+            "validation TRTR (TSTR's reference, real training data): %.3f", run.validator.trtr
+        )
     state, status, reason = train_epochs(run, gan, state)
     discard_interrupted_state(checkpoint_dir)  # a diverged run ends at its last checkpoint
     if run.board is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
@@ -37,7 +38,9 @@ def selection_key(scores: dict[str, float], select_by: str) -> tuple[float, floa
 class Validator:
     """Validation MMD² of generated against real validation sequences (fixed noise, bandwidth
     fixed from real data, so that epochs compare) and, when selecting by it, validation TSTR:
-    logistic regression trained on the generated sequences, tested on the real ones."""
+    logistic regression trained on the generated sequences, tested on the real ones, beside
+    its reference, validation TRTR (the same classifier trained on the real training split),
+    computed once."""
 
     def __init__(self, data: PreparedData, n_samples: int, seed: int, with_tstr: bool):
         self.X_val, self.y_val = data.X["val"], data.y["val"]
@@ -49,6 +52,16 @@ class Validator:
             self.fill = missing_fill(data.X["train"], data.mask["train"])
         self.bandwidth = median_bandwidth(data.X["train"], self.X_val)
         self.seed, self.with_tstr = seed, with_tstr
+        self.trtr = (
+            accuracy(
+                "logistic_regression",
+                (data.X["train"], data.y["train"]),
+                (self.X_val, self.y_val),
+                0,
+            )
+            if with_tstr
+            else math.nan
+        )
 
     def __call__(self, generator: Generator) -> dict[str, float]:
         samples = sample_sequences(generator, self.labels, self.seed)
@@ -62,6 +75,7 @@ class Validator:
             if self.with_tstr
             else math.nan
         )
+        scores["val_trtr"] = self.trtr
         return scores
 
 
@@ -69,3 +83,14 @@ def snapshot_samples(generator: Generator, n_classes: int) -> np.ndarray:
     """Samples from the same noise at every snapshot: SNAPSHOT_PER_CLASS per class, in order."""
     labels = np.arange(n_classes).repeat(SNAPSHOT_PER_CLASS)
     return sample_sequences(generator, labels, SNAPSHOT_SEED)
+
+
+def time_to_quality(history: pd.DataFrame, thresholds: list[float]) -> dict[float, float | None]:
+    """For each threshold, the training seconds (log.csv's `seconds`) at the first validation
+    whose TSTR/TRTR ratio (`val_tstr / val_trtr`) reached it; None if none did."""
+    ratio = history["val_tstr"] / history["val_trtr"]
+    reached = {}
+    for threshold in thresholds:
+        hits = history.loc[ratio >= threshold, "seconds"]
+        reached[threshold] = float(hits.iloc[0]) if len(hits) else None
+    return reached

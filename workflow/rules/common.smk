@@ -54,9 +54,23 @@ wildcard_constraints:
     parts=r"[0-9]+",
 
 
+@cache
+def runs_by_path(dataset):
+    """The dataset's runs by their path."""
+    return {params.path: params for params in runs_of(dataset)}
+
+
 def run_params(wildcards):
     """The hyper-parameters encoded in the {run} wildcard."""
-    return asdict(RunParams.from_path(wildcards.run))
+    return params_of_run(wildcards.dataset, wildcards.run)
+
+
+@cache
+def params_of_run(dataset, run):
+    """A run's hyper-parameters: the grid's run of that path, else (a run asked for by its
+    path alone) the path parsed and checked; once per run, as Snakemake asks for every job's
+    params twice."""
+    return asdict(runs_by_path(dataset).get(run) or RunParams.from_path(run))
 
 
 def run_evaluations(wildcards):

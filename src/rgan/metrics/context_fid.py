@@ -252,7 +252,7 @@ class TS2Vec:
         if n_iters is None:
             n_iters = 200 if data.size <= 100_000 else 600
         rng = rng if rng is not None else np.random.default_rng()
-        x_all = torch.as_tensor(data, dtype=torch.float32)
+        x_all = torch.tensor(data, dtype=torch.float32)  # a copy: joblib passes read-only arrays
         n, batch = len(x_all), min(self.batch_size, len(x_all))
         optimizer = torch.optim.AdamW(self._net.parameters(), lr=self.lr, fused=True)
         self._net.train()
@@ -286,7 +286,7 @@ class TS2Vec:
     def encode(self, data: np.ndarray, batch_size: int = ENCODE_BATCH) -> np.ndarray:
         """Instance embeddings (samples, output_dims): the averaged encoder max-pooled over time."""
         self.net.eval()
-        x_all = torch.as_tensor(data, dtype=torch.float32)
+        x_all = torch.tensor(data, dtype=torch.float32)  # a copy: joblib passes read-only arrays
         out = [
             self.net(x_all[i : i + batch_size].to(self.device)).amax(dim=1).cpu()
             for i in range(0, len(x_all), batch_size)

@@ -40,7 +40,7 @@ def _unit(score: str, real: np.ndarray, synthetic: np.ndarray, seeds: list[int])
         return [correlational_score(real, synthetic, seed) for seed in seeds]
 
 
-def _units(scores: Sequence[str], seeds: list[int]) -> list[tuple[str, list[int]]]:
+def protocol_units(scores: Sequence[str], seeds: list[int]) -> list[tuple[str, list[int]]]:
     """(score, seeds) units, roughly longest first (on 10,000 sines windows: predictive 45 s,
     each context-FID seed 39 s, discriminative 28 s, correlational < 1 s)."""
     order = {"predictive": 0, "context_fid": 1, "discriminative": 2, "correlational": 3}
@@ -65,7 +65,7 @@ def protocol_runs(
     unknown = set(scores) - set(SCORES)
     if unknown:
         raise ValueError(f"unknown protocol scores {sorted(unknown)}; expected some of {SCORES}")
-    units = _units(scores, [int(seed) for seed in seeds])
+    units = protocol_units(scores, [int(seed) for seed in seeds])
     if workers > 1:
         values = Parallel(n_jobs=workers, backend="loky")(
             delayed(_unit)(score, real, synthetic, unit_seeds) for score, unit_seeds in units
