@@ -4,6 +4,7 @@ stocks, energy) beside the published figures of Diffusion-TS's Table 1."""
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pandas as pd
 
 from rgan.config import FromConfig
 from rgan.data.catalog import files_at_hand
+from rgan.io import atomic_path
 
 SCORES = ("context_fid", "correlational", "discriminative", "predictive")
 DATASETS = ("sines", "stocks", "energy")
@@ -132,3 +134,21 @@ def markdown_table(ours: pd.DataFrame, left_out: list[str]) -> str:
     for dataset in left_out:
         lines.append(f"{dataset}: not run, its files are not in data_dir (see the README).")
     return "\n".join(lines) + "\n"
+
+
+def write_benchmark(
+    tables: dict[str, str | os.PathLike],
+    name: str,
+    left_out: list[str],
+    csv_path: str | os.PathLike,
+    markdown_path: str | os.PathLike,
+) -> str:
+    """protocol.csv (our_rows of each data set's results CSV) and protocol.md (markdown_table),
+    both written atomically; returns the Markdown."""
+    ours = our_rows({dataset: pd.read_csv(path) for dataset, path in tables.items()}, name)
+    with atomic_path(csv_path) as tmp:
+        ours.to_csv(tmp, index=False)
+    table = markdown_table(ours, left_out)
+    with atomic_path(markdown_path) as tmp:
+        tmp.write_text(table)
+    return table

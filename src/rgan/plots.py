@@ -163,21 +163,24 @@ def embedding_plot(
     save_figure(fig, path)
 
 
-def message_figure(message: str, path: str | os.PathLike, title: str) -> None:
-    """A figure that says why there is nothing to plot."""
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.text(0.5, 0.5, textwrap.fill(message, 60), ha="center", va="center", fontsize=9)
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=9)
-    save_figure(fig, path)
-
-
 def distance_plot(
-    members: np.ndarray, non_members: np.ndarray, auc: float, path: str | os.PathLike, title: str
+    distances: dict[str, np.ndarray] | None,
+    auc: float,
+    path: str | os.PathLike,
+    title: str,
+    missing: str,
 ) -> None:
-    """Distance from training (member) and held-out (non-member) sequences to their closest
-    synthetic sequence: the same distributions mean no membership signal."""
+    """Distance from training (`members`) and held-out (`non_members`) sequences to their closest
+    synthetic sequence: the same distributions mean no membership signal. Without distances
+    (nothing held out), a figure that says `missing`."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
+    if distances is None:
+        ax.text(0.5, 0.5, textwrap.fill(missing, 60), ha="center", va="center", fontsize=9)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=9)
+        save_figure(fig, path)
+        return
+    members, non_members = distances["members"], distances["non_members"]
     bins = np.histogram_bin_edges(np.concatenate([members, non_members]), bins=40)
     ax.hist(members, bins=bins, alpha=0.6, density=True, label="training split (members)")
     ax.hist(non_members, bins=bins, alpha=0.6, density=True, label="held out (non-members)")

@@ -14,15 +14,8 @@ result, distances = evaluate_run(data, synthetic, read_json(snakemake.input.card
 result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
 title = f"{snakemake.wildcards.dataset}: {snakemake.wildcards.run}"
 plots.embedding_plot(data.X["test"], synthetic.X, snakemake.output.embedding, title)
-if distances is None:
-    plots.message_figure(PROTOCOL_PRIVACY, snakemake.output.privacy, title)
-else:
-    plots.distance_plot(
-        distances["members"],
-        distances["non_members"],
-        result["metrics"]["mia_auc"],
-        snakemake.output.privacy,
-        title,
-    )
+plots.distance_plot(
+    distances, result["metrics"]["mia_auc"], snakemake.output.privacy, title, PROTOCOL_PRIVACY
+)
 write_json(snakemake.output.metrics, result)
 logger.info("metrics: %s", result["metrics"])
