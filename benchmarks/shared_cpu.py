@@ -2,13 +2,15 @@
 
 Trains the default RCGAN with the project's real training loop (`train_rcgan`, with
 validation at the end only) on 2,000 random 28 × 28 sequences of 10 classes for `--epochs`
-epochs, with 1 thread and with `--threads`, first on a quiet machine, then beside one busy
-process (`python -c 'while True: pass'`). Each figure is the median of `--repeats` runs, each in
-a fresh process; the unit is training samples per second (epochs × sequences ÷ the run's
-training seconds). Run it from another checkout's `src` (PYTHONPATH) to measure that code.
+epochs, first on a quiet machine, then beside one busy process (`python -c 'while True:
+pass'`), in three ways: with 1 thread, with `--threads` threads, and with up to `--threads`
+chosen by the run's thread probe (`train.thread_probe`, the default). Each figure is the median
+of `--repeats` runs, each in a fresh process; the unit is training samples per second (epochs ×
+sequences ÷ the run's training seconds, which include the probe). Run it from another checkout's
+`src` (PYTHONPATH) to measure that code.
 
 Usage: .venv/bin/python benchmarks/shared_cpu.py [--threads 2] [--epochs 10] [--repeats 3]
-       [--shape 28x28]
+       [--shape 28x28|8x8]
 Prints one line per case and a final JSON line.
 """
 
@@ -33,22 +35,24 @@ from rgan.train import train_rcgan
 SEQUENCES = 2000
 
 
-def samples_per_second(steps: int, features: int, epochs: int, threads: int) -> float:
+def samples_per_second(steps: int, features: int, epochs: int, threads: int, probe: bool) -> float:
     """One training run in this process: its training samples per second."""
     torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
     X = rng.random((SEQUENCES, steps, features), dtype=np.float32)
     data = SequenceDataset(X, rng.integers(0, 10, SEQUENCES), [str(c) for c in range(10)])
     prepared = split_and_scale(data, val_fraction=0.1, test_fraction=0.1, seed=0)
-    budget = TrainBudget(epochs=epochs, eval_every=epochs, checkpoint_every=epochs)
+    budget = TrainBudget(
+        epochs=epochs, eval_every=epochs, checkpoint_every=epochs, thread_probe=probe
+    )
     with tempfile.TemporaryDirectory() as folder:
         result = train_rcgan(prepared, default_run(), budget, folder, torch.device("cpu"))
     return epochs * len(prepared.y["train"]) / result.seconds
 
 
-def median_rate(shape: tuple[int, int], epochs: int, threads: int, repeats: int) -> float:
+def median_rate(shape: tuple[int, int], epochs: int, threads: int, probe: bool, repeats: int):
     return statistics.median(
-        in_own_process(samples_per_second, *shape, epochs, threads) for _ in range(repeats)
+        in_own_process(samples_per_second, *shape, epochs, threads, probe) for _ in range(repeats)
     )
 
 
@@ -65,11 +69,13 @@ def main() -> None:
         if load == "busy":
             busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
-            for threads in sorted({1, args.threads}):
-                rate = median_rate(SHAPES[args.shape], args.epochs, threads, args.repeats)
-                figures[f"{load}_{threads}_threads"] = round(rate, 1)
+            cases = {"1_thread": (1, False), f"{args.threads}_threads": (args.threads, False)}
+            cases["probed"] = (args.threads, True)
+            for case, (threads, probe) in cases.items():
+                rate = median_rate(SHAPES[args.shape], args.epochs, threads, probe, args.repeats)
+                figures[f"{load}_{case}"] = round(rate, 1)
                 print(
-                    f"{load}: {rate:.0f} samples/s with {threads} thread(s) ({args.shape}, "
+                    f"{load}: {rate:.0f} samples/s, {case.replace('_', ' ')} ({args.shape}, "
                     f"median of {args.repeats})",
                     flush=True,
                 )

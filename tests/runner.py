@@ -25,7 +25,15 @@ TINY = {
     "split": {"val_fraction": 0.1, "test_fraction": 0.2, "seed": 0},
     "run": {"hidden": 32, "batch_size": 32},
     "grid": {},
-    "train": {"epochs": 6, "eval_every": 2, "checkpoint_every": 2, "eval_samples": 300},
+    # thread_probe off: tests compare fresh runs bit for bit, and a probed thread count follows
+    # the load of the moment (test_unconditional_convolutional_rgan_runs_through_the_dag probes).
+    "train": {
+        "epochs": 6,
+        "eval_every": 2,
+        "checkpoint_every": 2,
+        "eval_samples": 300,
+        "thread_probe": False,
+    },
     "generate": {"samples_per_class": None},
     "evaluate": {
         "classifiers": ["logistic_regression", "random_forest"],

@@ -20,7 +20,7 @@ from runner import REPO, SNAKEMAKE, TINY, new_workdir, process_group, snakemake
 
 CONFIG = {
     **TINY,
-    "train": {"epochs": 24, "eval_every": 10, "checkpoint_every": 1, "eval_samples": 300},
+    "train": {**TINY["train"], "epochs": 24, "eval_every": 10, "checkpoint_every": 1},
 }
 GRACE = 30  # seconds SLURM waits after SIGTERM before SIGKILL (its default KillWait)
 

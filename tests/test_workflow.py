@@ -215,12 +215,21 @@ def test_a_batch_of_aggregate_makes_only_its_share_of_the_grid(tmp_path):
 
 def test_unconditional_convolutional_rgan_runs_through_the_dag(tmp_path):
     """RGAN samples carry no labels: the CSV has TRTR and MMD² but no TSTR/TRTS; the 2-D
-    convolutions and TensorBoard files come from the config alone."""
+    convolutions and TensorBoard files come from the config alone. The run's thread count is
+    probed at its start, logged, and in the CSV."""
     config = {**TINY, "run": {**TINY["run"], "model": "rgan", "conv": "2d"}}
-    config["train"] = {**TINY["train"], "tensorboard": True, "snapshot_every": 2}
+    train = {"tensorboard": True, "snapshot_every": 2, "thread_probe": True}
+    config["train"] = {**TINY["train"], **train}
     workdir = new_workdir(tmp_path / "rgan", config)
     snakemake(workdir, "--cores", "2")
     row = csv_of(workdir).iloc[0]
+    log = next((workdir / "results/logs/train/digits").rglob("*.log")).read_text()
+    probed = re.search(
+        r"threads: training steps/s [\d.]+ with 1, [\d.]+ with 2 threads; "
+        r"this run trains with (\d)",
+        log,
+    )
+    assert probed and row["threads"] == int(probed.group(1))
     assert row["model"] == "rgan" and row["conv"] == "2d" and row["status"] == "completed"
     for name in CLASSIFIERS:
         assert row[f"trtr_{name}_accuracy"] > 0.9

@@ -244,6 +244,7 @@ class TrainBudget(FromConfig):
     collapse_epochs: int | None = 20  # epochs in a row with a vanished generator gradient
     collapse_grad_norm: float = 1e-5  # a generator gradient norm below this has vanished
     tensorboard: bool = False  # also write TensorBoard event files
+    thread_probe: bool = True  # a run's first start times 1, 2, 4, … threads and keeps the fastest
 
 
 def run_table(

@@ -32,6 +32,7 @@ TRAINING_COLUMNS = (
     "best_epoch",
     "epochs_run",
     "train_seconds",
+    "threads",
     "best_val_mmd2",
     "best_val_tstr",
     *PROVENANCE_KEYS,  # rgan_version, code_commit

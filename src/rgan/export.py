@@ -88,7 +88,7 @@ def export_training(
             "train_seconds": round(result.seconds, 2),
             "autocast": result.autocast,
             "torch": torch.__version__,
-            "threads": torch.get_num_threads(),
+            "threads": result.threads,
             **provenance(),
         },
     )

@@ -32,6 +32,7 @@ from rgan.gan import GAN, Batches, EpochPosition
 from rgan.guards import adjust_g_factor, collapse, divergence
 from rgan.interrupt import StopRequest, TrainingInterrupted
 from rgan.models import Discriminator, Generator, ModelSpec
+from rgan.threads import fastest_threads
 from rgan.train_state import TrainState
 from rgan.validation import Validator, selection_rule, snapshot_samples
 
@@ -67,6 +68,7 @@ class TrainResult:
     stop_reason: str = ""
     rollbacks: int = 0
     autocast: bool = False  # whether training ran under bfloat16 autocast (amp, if it can run)
+    threads: int = 1  # the CPU threads it trained with (rgan.threads)
 
 
 def model_spec(data: PreparedData, params: RunParams) -> ModelSpec:
@@ -151,12 +153,22 @@ class Session:
                 inside,
                 self.checkpoint_dir,
             )
+            if state.threads is None:  # a checkpoint from before the count was kept
+                state.threads = torch.get_num_threads()
+            if self.batches.X.device.type == "cpu":
+                torch.set_num_threads(state.threads)
+                logger.info("threads: %d, as when this run started", state.threads)
             return state
         if saved is not None:
             logger.info(
                 "checkpoint in %s belongs to other settings: starting afresh", self.checkpoint_dir
             )
         state = TrainState.start(gan.G.state_dict(), self.params.g_factor)
+        state.threads = torch.get_num_threads()
+        if self.batches.X.device.type == "cpu" and self.budget.thread_probe:
+            started = time.perf_counter()
+            state.threads = fastest_threads(gan, self.batches, state.threads)
+            state.seconds = time.perf_counter() - started  # the probe counts as training time
         self.save(state, gan)
         return state
 
@@ -375,4 +387,5 @@ def finish(gan: GAN, state: TrainState, status: str, reason: str, resumed_from: 
         stop_reason=reason,
         rollbacks=state.rollbacks,
         autocast=gan.trained_as.amp,
+        threads=state.threads,
     )

@@ -41,6 +41,7 @@ class TrainState:
     rollbacks: int = 0  # divergence rollbacks so far
     lr_scale: float = 1.0  # rollback_lr_factor ** rollbacks
     position: EpochPosition | None = None  # the epoch in progress, if stopped inside one
+    threads: int | None = None  # CPU threads it trains with (rgan.threads), fixed at its start
 
     @classmethod
     def start(cls, initial_weights: dict[str, torch.Tensor], g_factor: float) -> TrainState:
@@ -64,6 +65,7 @@ class TrainState:
             "rollbacks": self.rollbacks,
             "lr_scale": self.lr_scale,
             "position": None if self.position is None else self.position.to_checkpoint(),
+            "threads": self.threads,
             "rng": rng_state(),
         }
 
@@ -86,6 +88,7 @@ class TrainState:
             rollbacks=saved["rollbacks"],
             lr_scale=saved["lr_scale"],
             position=None if position is None else EpochPosition.from_checkpoint(position, device),
+            threads=saved.get("threads"),  # None in checkpoints written before it was kept
         )
 
     def offer(
