@@ -287,7 +287,11 @@ def test_signal_during_download_leaves_no_temp_file(tmp_path, signum):
     blob(tmp_path / "served", "slow.bin", 1000)
     data = tmp_path / "data"
     with serve(tmp_path / "served", trickle={"slow.bin"}) as url:
-        process = subprocess.Popen([sys.executable, "-c", DOWNLOADER, url, str(data)])
+        # A runner started in the background (`cmd &`) ignores SIGINT, and Python then keeps
+        # ignoring it: the downloader gets the default action back, as in a terminal.
+        default_int = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+        command = [sys.executable, "-c", DOWNLOADER, url, str(data)]
+        process = subprocess.Popen(command, preexec_fn=default_int)
         try:
             deadline = time.monotonic() + 30
             while not list(data.glob("*.tmp")) and time.monotonic() < deadline:
