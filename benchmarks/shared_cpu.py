@@ -50,7 +50,9 @@ def samples_per_second(steps: int, features: int, epochs: int, threads: int, pro
     return epochs * len(prepared.y["train"]) / result.seconds
 
 
-def median_rate(shape: tuple[int, int], epochs: int, threads: int, probe: bool, repeats: int):
+def median_rate(
+    shape: tuple[int, int], epochs: int, threads: int, probe: bool, repeats: int
+) -> float:
     return statistics.median(
         in_own_process(samples_per_second, *shape, epochs, threads, probe) for _ in range(repeats)
     )

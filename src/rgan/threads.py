@@ -82,6 +82,25 @@ def fastest_threads(gan: GAN, batches: Batches, most: int) -> int:
     return chosen
 
 
+def starting_threads(gan: GAN, batches: Batches, probe: bool) -> int:
+    """A fresh run's thread count, set: probed on a CPU when `probe`, else the process's."""
+    most = torch.get_num_threads()
+    if batches.X.device.type != "cpu" or not probe:
+        return most
+    return fastest_threads(gan, batches, most)
+
+
+def kept_threads(kept: int | None, device: torch.device) -> int:
+    """A resumed run's thread count, set: its checkpoint's (None in checkpoints written before
+    the count was kept: the process's)."""
+    if kept is None:
+        return torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(kept)
+        logger.info("threads: %d, as when this run started", kept)
+    return kept
+
+
 def fastest(times: dict[int, list[float]]) -> float:
     """The smallest median step time so far."""
     return min(statistics.median(seconds) for seconds in times.values())

@@ -32,7 +32,7 @@ from rgan.gan import GAN, Batches, EpochPosition
 from rgan.guards import adjust_g_factor, collapse, divergence
 from rgan.interrupt import StopRequest, TrainingInterrupted
 from rgan.models import Discriminator, Generator, ModelSpec
-from rgan.threads import fastest_threads
+from rgan.threads import kept_threads, starting_threads
 from rgan.train_state import TrainState
 from rgan.validation import Validator, selection_rule, snapshot_samples
 
@@ -153,22 +153,16 @@ class Session:
                 inside,
                 self.checkpoint_dir,
             )
-            if state.threads is None:  # a checkpoint from before the count was kept
-                state.threads = torch.get_num_threads()
-            if self.batches.X.device.type == "cpu":
-                torch.set_num_threads(state.threads)
-                logger.info("threads: %d, as when this run started", state.threads)
+            state.threads = kept_threads(state.threads, self.batches.X.device)
             return state
         if saved is not None:
             logger.info(
                 "checkpoint in %s belongs to other settings: starting afresh", self.checkpoint_dir
             )
         state = TrainState.start(gan.G.state_dict(), self.params.g_factor)
-        state.threads = torch.get_num_threads()
-        if self.batches.X.device.type == "cpu" and self.budget.thread_probe:
-            started = time.perf_counter()
-            state.threads = fastest_threads(gan, self.batches, state.threads)
-            state.seconds = time.perf_counter() - started  # the probe counts as training time
+        started = time.perf_counter()
+        state.threads = starting_threads(gan, self.batches, self.budget.thread_probe)
+        state.seconds = time.perf_counter() - started  # a probe counts as training time
         self.save(state, gan)
         return state
 
