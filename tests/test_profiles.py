@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runner import REPO, TINY, new_workdir, snakemake
 
-GPU_RULES = {"train", "generate"}
+GPU_RULES = {"train"}
 
 
 def planned_resources(workdir: Path, profile: str, *args: str) -> dict[str, dict[str, str]]:
@@ -18,7 +18,7 @@ def planned_resources(workdir: Path, profile: str, *args: str) -> dict[str, dict
     return {rule: dict(item.split("=", 1) for item in line.split(", ")) for rule, line in jobs}
 
 
-def test_local_profile_gives_training_and_sampling_one_gpu_each(tmp_path):
+def test_local_profile_gives_training_one_gpu(tmp_path):
     resources = planned_resources(new_workdir(tmp_path / "local", TINY), "local")
     assert GPU_RULES | {"download", "evaluate", "aggregate"} <= set(resources)
     for rule, values in resources.items():

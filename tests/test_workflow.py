@@ -126,7 +126,6 @@ def test_raised_epochs_continue_training_and_a_failed_continuation_claims_no_mod
     assert planned_jobs(workdir) == {
         "all": 1,
         "train": 1,
-        "generate": 1,
         "evaluate": 1,
         "aggregate": 1,
         "best_run": 1,
@@ -163,7 +162,6 @@ def test_raised_epochs_continue_training_and_a_failed_continuation_claims_no_mod
     assert set(planned_jobs(workdir)) == {
         "all",
         "train",
-        "generate",
         "evaluate",
         "aggregate",
         "best_run",
@@ -188,7 +186,7 @@ def test_the_best_run_figure_declares_every_file_it_may_read(tmp_path):
     reads the evaluations only and writes just the tables (a dry run, nothing is trained)."""
     workdir = new_workdir(tmp_path / "grid", {**TINY, "grid": {"hidden": [16, 32]}})
     jobs = planned_files(workdir)
-    samples = {path for job in jobs["generate"] for path in job["output"]}
+    samples = {path for job in jobs["evaluate"] for path in job["output"]}
     samples = {path for path in samples if path.endswith("/samples.npz")}
     assert len(samples) == 2
     [best] = jobs["best_run"]
@@ -208,7 +206,7 @@ def test_a_batch_of_aggregate_makes_only_its_share_of_the_grid(tmp_path):
     out) trains and samples only its own runs (a dry run)."""
     workdir = new_workdir(tmp_path / "grid", {**TINY, "grid": {"hidden": [16, 32]}})
     first, whole = planned_jobs(workdir, "--batch", "aggregate=1/2"), planned_jobs(workdir)
-    for rule in ("train", "generate", "evaluate"):
+    for rule in ("train", "evaluate"):
         assert (first[rule], whole[rule]) == (1, 2), rule
     assert "best_run" not in first and whole["best_run"] == 1
 

@@ -10,7 +10,7 @@ import itertools
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, Self
 
@@ -105,9 +105,13 @@ class RunParams(FromConfig):
     seed: int = key(0, "seed of the networks' weights, noise and batches", minimum=0)
 
     def __post_init__(self) -> None:
-        problems = sorted(run_validator().iter_errors(asdict(self)), key=lambda e: list(e.path))
+        problems = [
+            problem
+            for item in fields(self)
+            for problem in value_problems(item.name, getattr(self, item.name))
+        ]
         if problems:
-            raise ValueError("; ".join(describe(error) for error in problems))
+            raise ValueError("; ".join(problems))
         if self.aux_classifier and self.model != "rcgan":
             raise ValueError("aux_classifier needs class labels: it works with model rcgan only")
         if self.dynamic_g_factor and self.loss != "bce":
@@ -187,6 +191,25 @@ def run_sections_schema() -> dict[str, Any]:
 @cache
 def run_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(run_schema())
+
+
+def value_problems(name: str, value: Any) -> tuple[str, ...]:
+    """What is wrong with one run key's value (nothing: an empty tuple); a hashable value is
+    checked once per process, as a grid of 1,000 runs repeats a few dozen values."""
+    try:
+        return _hashable_value_problems(name, type(value), value)
+    except TypeError:  # unhashable, e.g. a list
+        return _value_problems(name, value)
+
+
+@cache
+def _hashable_value_problems(name: str, kind: type, value: Any) -> tuple[str, ...]:
+    """`_value_problems`, kept per (name, type, value): 1, 1.0 and True are different values."""
+    return _value_problems(name, value)
+
+
+def _value_problems(name: str, value: Any) -> tuple[str, ...]:
+    return tuple(describe(error) for error in run_validator().iter_errors({name: value}))
 
 
 def describe(error: jsonschema.ValidationError, where: str = "") -> str:

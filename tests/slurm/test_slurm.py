@@ -53,7 +53,7 @@ SLURM = (
     "--slurm-keep-successful-logs",
     "--verbose",
 )
-GPU_RULES = {"train", "generate"}
+GPU_RULES = {"train"}
 T = TypeVar("T")
 
 

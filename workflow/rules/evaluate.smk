@@ -1,10 +1,21 @@
 rule evaluate:
+    """Draw the run's synthetic sequences from its generator (on the CPU: seconds), then score
+    them: utility, fidelity and privacy. One job per run, not two, as the DAG of a large grid
+    costs Snakemake time per job."""
     input:
         prepared="results/data/{dataset}/prepared.npz",
-        samples="results/synthetic/{dataset}/{run}/samples.npz",
+        generator="results/models/{dataset}/{run}/generator.pt",
         card="results/models/{dataset}/{run}/card.json",
     output:
         metrics="results/eval/{dataset}/{run}.json",
+        samples="results/synthetic/{dataset}/{run}/samples.npz",
+        grid=report(
+            "results/synthetic/{dataset}/{run}/grid.png",
+            caption="../report/samples.rst",
+            category="Samples",
+            subcategory="{dataset}",
+            labels={"run": "{run}"},
+        ),
         embedding=report(
             "results/eval/{dataset}/{run}/embedding.png",
             caption="../report/embedding.rst",
@@ -27,6 +38,9 @@ rule evaluate:
         "../../envs/rgan.yaml"
     threads: config["evaluate"]["threads"]
     params:
+        samples_per_class=config["generate"]["samples_per_class"],
+        # The 1× set, then the rest for TSTR with more synthetic than real data.
+        multiplier=max([1, *config["evaluate"]["extra_tstr_multipliers"]]),
         settings={
             key: value for key, value in config["evaluate"].items() if key != "threads"
         },

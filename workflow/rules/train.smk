@@ -35,8 +35,9 @@ rule train:
         },
         allow_cpu_fallback=config["train"]["allow_cpu_fallback"],
         # Not an output: Snakemake must not delete it when a job fails, so a rerun resumes.
-        checkpoint_dir=lambda wildcards: f"results/checkpoints/{wildcards.dataset}/{wildcards.run}",
+        # (A string param gets the job's wildcards filled in, and costs less than a function.)
+        checkpoint_dir="results/checkpoints/{dataset}/{run}",
         # Written only with train.tensorboard: true (`tensorboard --logdir results/tensorboard`).
-        tensorboard_dir=lambda wildcards: f"results/tensorboard/{wildcards.dataset}/{wildcards.run}",
+        tensorboard_dir="results/tensorboard/{dataset}/{run}",
     script:
         "../scripts/train.py"

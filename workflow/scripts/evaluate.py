@@ -1,18 +1,38 @@
-"""Utility, fidelity and privacy metrics of one run's synthetic data, with their figures."""
+"""One run's synthetic sequences, drawn from its generator with a picture per class, and their
+utility, fidelity and privacy metrics, with their figures."""
 
 from rgan import logs, plots
 from rgan.data.prepare import PreparedData
-from rgan.data.sequences import SequenceDataset
 from rgan.evaluate import PROTOCOL_PRIVACY, EvalSettings, evaluate_run
+from rgan.generate import generate_balanced
 from rgan.io import read_json, write_json
 
 logger = logs.setup(snakemake.log[0])
 data = PreparedData.load(snakemake.input.prepared)
-synthetic = SequenceDataset.load(snakemake.input.samples)
-settings = EvalSettings.from_config({**snakemake.params.settings, "threads": snakemake.threads})
-result, distances = evaluate_run(data, synthetic, read_json(snakemake.input.card), settings)
-result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
+card = read_json(snakemake.input.card)
 title = f"{snakemake.wildcards.dataset}: {snakemake.wildcards.run}"
+
+synthetic = generate_balanced(
+    snakemake.input.generator,
+    data,
+    samples_per_class=snakemake.params.samples_per_class,
+    seed=card["params"]["seed"],
+    multiplier=snakemake.params.multiplier,
+)
+synthetic.save(snakemake.output.samples)
+plots.class_grid(
+    synthetic.X,
+    synthetic.y,
+    synthetic.class_names,
+    snakemake.output.grid,
+    title=f"Synthetic {title}",
+    meta=synthetic.meta,
+)
+logger.info("wrote %d synthetic sequences", len(synthetic.y))
+
+settings = EvalSettings.from_config({**snakemake.params.settings, "threads": snakemake.threads})
+result, distances = evaluate_run(data, synthetic, card, settings)
+result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
 plots.embedding_plot(data.X["test"], synthetic.X, snakemake.output.embedding, title)
 plots.distance_plot(
     distances, result["metrics"]["mia_auc"], snakemake.output.privacy, title, PROTOCOL_PRIVACY
