@@ -86,7 +86,7 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
         assert counts.min() == counts.max()
 
 
-def test_rgan_sample_draws_masks_like_the_generate_rule(tmp_path):
+def test_rgan_sample_draws_masks_like_the_workflow(tmp_path):
     data = split_and_scale(padded_dataset(), 0.2, 0.2, seed=0)
     params = RunParams(hidden=8, batch_size=16)
     budget = TrainBudget(epochs=1, eval_every=1, checkpoint_every=1, eval_samples=50)
@@ -109,5 +109,5 @@ def test_rgan_sample_draws_masks_like_the_generate_rule(tmp_path):
     assert short.sum() == 10 and (mask[short][:, 4:] == 0).all() and mask[~short].all()
     np.testing.assert_array_equal(X[short][:, 4:], np.broadcast_to(saved.fill, (10, 4, 2)))
     expected, _, expected_mask = draw_synthetic(generator, y, 0, MaskPool.of(data))
-    np.testing.assert_array_equal(X, expected)  # the generate rule's function, from the data
+    np.testing.assert_array_equal(X, expected)  # the evaluate rule's function, from the data
     np.testing.assert_array_equal(mask, expected_mask)

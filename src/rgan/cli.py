@@ -13,7 +13,7 @@ import numpy as np
 from rgan.checkpoint import UnreadableFileError
 from rgan.data.prepare import Scaler
 from rgan.data.sequences import UNLABELLED
-from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic
+from rgan.generate import LEVELS_KEY, MASK_POOL_KEY, MaskPool, draw_synthetic
 from rgan.io import save_npz
 from rgan.models import load_generator
 
@@ -23,9 +23,11 @@ ADVICE = "expected a generator.pt written by rgan's train rule"
 SAMPLE_DESCRIPTION = (
     "Draw sequences from a generator.pt. When the model's data had observation masks, each "
     "sequence takes the mask of a random training sequence of its class and, where that mask "
-    "is 0, the fill the real data got, as the workflow's generate rule does; the npz then holds "
-    "`mask`. Generators written before rgan saved the training masks with the model have none: "
-    "their samples come without masks, as before."
+    "is 0, the fill the real data got, as the workflow's evaluate rule does; the npz then holds "
+    "`mask`. When the model's training data took at most 256 distinct values (image pixels), "
+    "samples are rounded to those, as the workflow's are. Generators written before rgan saved "
+    "the training masks (or values) with the model have none: their samples come without masks "
+    "(or unrounded), as before."
 )
 
 
@@ -116,6 +118,16 @@ def mask_pool(payload: dict[str, Any], model: str) -> MaskPool | None:
         fail(f"{model}: unusable {MASK_POOL_KEY!r} ({error!r}); {ADVICE}")
 
 
+def value_levels(payload: dict[str, Any], model: str) -> np.ndarray | None:
+    """The training data's values saved with the generator, if they were few; else None."""
+    if LEVELS_KEY not in payload:
+        return None
+    try:
+        return np.asarray(payload[LEVELS_KEY].numpy(), dtype=np.float32)
+    except (TypeError, ValueError, AttributeError) as error:
+        fail(f"{model}: unusable {LEVELS_KEY!r} ({error!r}); {ADVICE}")
+
+
 def write(path: Path, **arrays: np.ndarray) -> None:
     """save_npz, with a failure reported as one line naming the file."""
     try:
@@ -132,7 +144,8 @@ def sample(args: argparse.Namespace) -> None:
     labels = sample_labels(args, spec.n_classes, spec.conditional)
     class_names = np.array(entry(payload, "class_names", args.model))
     pool = mask_pool(payload, args.model)
-    X, labels, masks = draw_synthetic(generator, labels, args.seed, pool)
+    levels = value_levels(payload, args.model) if args.round_to_levels else None
+    X, labels, masks = draw_synthetic(generator, labels, args.seed, pool, levels)
     if args.original_scale:
         X = Scaler(**entry(payload, "scaler", args.model)).inverse(X)
     arrays = {"X": X, "y": labels.astype(np.int64), "class_names": class_names}
@@ -162,6 +175,13 @@ def parser() -> argparse.ArgumentParser:
         "--original-scale",
         action="store_true",
         help="map samples back to the data's original units (default: the model's scale)",
+    )
+    sampler.add_argument(
+        "--round-to-levels",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="round to the values the training data took, when they took at most 256 "
+        "(default: on, as in the workflow's generate.round_to_levels)",
     )
     sampler.add_argument(
         "-o",

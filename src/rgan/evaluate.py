@@ -56,7 +56,7 @@ class EvalSettings(FromConfig):
 
     @property
     def sample_multiplier(self) -> int:
-        """How many times the 1× synthetic set the generate rule draws."""
+        """How many times the 1× synthetic set the evaluate rule draws."""
         return max((1, *self.extra_tstr_multipliers))
 
 

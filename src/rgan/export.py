@@ -13,7 +13,7 @@ import torch
 from rgan import plots
 from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
-from rgan.generate import MASK_POOL_KEY, MaskPool
+from rgan.generate import LEVELS_KEY, MASK_POOL_KEY, MaskPool, levels_of
 from rgan.io import atomic_path, write_json
 from rgan.models import save_generator
 from rgan.provenance import provenance
@@ -55,7 +55,8 @@ def export_training(
     outputs: TrainingOutputs,
 ) -> None:
     """Write every file of `outputs`. The generator carries the training split's masks when
-    the data have masks, so that `rgan sample` draws class-matched masks as the workflow does."""
+    the data have masks, and its values when they are few, so that `rgan sample` draws
+    class-matched masks and rounds as the workflow does."""
     extra = {
         "params": asdict(params),
         "scaler": asdict(data.scaler),
@@ -66,6 +67,9 @@ def export_training(
     pool = MaskPool.of(data)
     if pool is not None:
         extra[MASK_POOL_KEY] = pool.to_payload()
+    levels = levels_of(data)
+    if levels is not None:
+        extra[LEVELS_KEY] = torch.from_numpy(levels)
     save_generator(outputs.generator, result.generator.cpu(), extra)
     history = pd.DataFrame(result.history, columns=HISTORY_COLUMNS)
     with atomic_path(outputs.history) as tmp:

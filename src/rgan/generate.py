@@ -1,9 +1,11 @@
 """Synthetic data from a trained generator: labelled with classes balanced (RCGAN), or
 unlabelled (RGAN); with observation masks of real sequences of the same class when the data
-have masks. `rgan sample` and the generate rule both draw through `draw_synthetic`."""
+have masks; rounded to the training data's values when those are few (`rgan.quantise`).
+`rgan sample` and the evaluate rule both draw through `draw_synthetic`."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -16,8 +18,12 @@ from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import Generator, load_generator
+from rgan.quantise import quantise, value_levels
 
 MASK_POOL_KEY = "mask_pool"  # the generator.pt entry holding a MaskPool (absent: no masks)
+LEVELS_KEY = "value_levels"  # the generator.pt entry holding the data's levels (absent: none)
+
+logger = logging.getLogger(__name__)
 
 
 def sample_sequences(generator: Generator, labels: np.ndarray, seed: int) -> np.ndarray:
@@ -68,12 +74,24 @@ class MaskPool:
         return sample_masks(labels, self.masks, self.labels, seed)
 
 
+def levels_of(data: PreparedData) -> np.ndarray | None:
+    """The values the training split takes (where observed), if few: see `rgan.quantise`."""
+    return value_levels(data.X["train"], None if data.mask is None else data.mask["train"])
+
+
 def draw_synthetic(
-    generator: Generator, labels: np.ndarray, seed: int, pool: MaskPool | None
+    generator: Generator,
+    labels: np.ndarray,
+    seed: int,
+    pool: MaskPool | None,
+    levels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(X, y, masks): `sample_sequences`; y is `labels`, or UNLABELLED throughout for an RGAN;
-    with a pool, each sequence takes a mask drawn for its y and the fill where it is 0."""
+    """(X, y, masks): `sample_sequences`, rounded to `levels` if given; y is `labels`, or
+    UNLABELLED throughout for an RGAN; with a pool, each sequence takes a mask drawn for its y
+    and the fill where it is 0."""
     X = sample_sequences(generator, labels, seed)
+    if levels is not None:
+        X = quantise(X, levels)
     if not generator.spec.conditional:
         labels = np.full(len(labels), UNLABELLED)
     if pool is None:
@@ -93,17 +111,21 @@ def generate_balanced(
     samples_per_class: int | None,
     seed: int,
     multiplier: int = 1,
+    round_to_levels: bool = True,
 ) -> SequenceDataset:
     """Sample `multiplier` × `samples_per_class` per class, or × as many as the training split
     when None (an RGAN draws as many, unlabelled); the first 1/multiplier of them are the 1×
     set. When the data have masks, each sample takes the mask of a random training sample of
-    its class."""
+    its class; with `round_to_levels`, when the data take few values, samples take only those."""
     generator, payload = load_generator(generator_path)
     n_classes = generator.spec.n_classes
     n_train = len(data.y["train"])
     total = multiplier * (n_train if samples_per_class is None else samples_per_class * n_classes)
     labels = balanced_labels(n_classes, total)
-    X, labels, masks = draw_synthetic(generator, labels, seed, MaskPool.of(data))
+    levels = levels_of(data) if round_to_levels else None
+    if levels is not None:
+        logger.info("samples rounded to the %d values the training split takes", len(levels))
+    X, labels, masks = draw_synthetic(generator, labels, seed, MaskPool.of(data), levels)
     return SequenceDataset(
         X=X,
         mask=masks,

@@ -39,6 +39,7 @@ rule evaluate:
     threads: config["evaluate"]["threads"]
     params:
         samples_per_class=config["generate"]["samples_per_class"],
+        round_to_levels=config["generate"]["round_to_levels"],
         # The 1× set, then the rest for TSTR with more synthetic than real data.
         multiplier=max([1, *config["evaluate"]["extra_tstr_multipliers"]]),
         settings={

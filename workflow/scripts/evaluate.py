@@ -18,6 +18,7 @@ synthetic = generate_balanced(
     samples_per_class=snakemake.params.samples_per_class,
     seed=card["params"]["seed"],
     multiplier=snakemake.params.multiplier,
+    round_to_levels=snakemake.params.round_to_levels,
 )
 synthetic.save(snakemake.output.samples)
 plots.class_grid(
