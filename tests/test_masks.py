@@ -8,18 +8,17 @@ import json
 
 import numpy as np
 import torch
+from small_run import train_and_export
 
 from rgan.cli import main as rgan_main
-from rgan.config import RunParams, TrainBudget
+from rgan.config import RunParams
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
-from rgan.export import TrainingOutputs, export_training
 from rgan.gan import train_epoch
 from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic, generate_balanced
 from rgan.losses import step_bce
 from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import Discriminator, Generator, ModelSpec, load_generator
-from rgan.train import train_rcgan
 
 
 def padded_dataset(n: int = 120) -> SequenceDataset:
@@ -67,13 +66,9 @@ def test_discriminator_never_sees_hidden_values():
 
 def test_masked_data_train_and_generate_with_class_masks(tmp_path):
     data = split_and_scale(padded_dataset(), 0.2, 0.2, seed=0)
-    params = RunParams(hidden=8, batch_size=16)
-    budget = TrainBudget(epochs=2, eval_every=1, checkpoint_every=1, eval_samples=50)
-    result = train_rcgan(data, params, budget, tmp_path / "ckpt", torch.device("cpu"))
+    result, outputs = train_and_export(data, tmp_path, epochs=2)
     assert result.status == "completed" and np.isfinite(result.best_val_mmd2)
 
-    outputs = TrainingOutputs.in_folder(tmp_path)
-    export_training(result, data, params, {}, outputs)
     samples = generate_balanced(outputs.generator, data, samples_per_class=10, seed=0)
     short = samples.y == 0
     assert (samples.mask[short][:, 4:] == 0).all() and samples.mask[~short].all()
@@ -88,11 +83,7 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
 
 def test_rgan_sample_draws_masks_like_the_workflow(tmp_path):
     data = split_and_scale(padded_dataset(), 0.2, 0.2, seed=0)
-    params = RunParams(hidden=8, batch_size=16)
-    budget = TrainBudget(epochs=1, eval_every=1, checkpoint_every=1, eval_samples=50)
-    result = train_rcgan(data, params, budget, tmp_path / "ckpt", torch.device("cpu"))
-    outputs = TrainingOutputs.in_folder(tmp_path)
-    export_training(result, data, params, {}, outputs)
+    _, outputs = train_and_export(data, tmp_path)
     card = json.loads(outputs.card.read_text())
     assert card["rgan_version"] == importlib.metadata.version("rgan") and "code_commit" in card
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from small_run import train_and_export
 
 from rgan.cli import main as rgan_main
-from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
-from rgan.export import TrainingOutputs, export_training
 from rgan.generate import LEVELS_KEY, draw_synthetic, generate_balanced, levels_of
 from rgan.models import load_generator
 from rgan.quantise import MAX_LEVELS, quantise, value_levels
-from rgan.train import train_rcgan
 
 
 def test_levels_are_the_observed_values_when_few():
@@ -48,13 +45,8 @@ def pixel_dataset(n: int = 60) -> SequenceDataset:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """(prepared data, exported generator file) of a one-epoch run on pixel data."""
-    folder = tmp_path_factory.mktemp("quantise")
     data = split_and_scale(pixel_dataset(), 0.2, 0.2, seed=0)
-    params = RunParams(hidden=8, batch_size=16)
-    budget = TrainBudget(epochs=1, eval_every=1, checkpoint_every=1, eval_samples=20)
-    result = train_rcgan(data, params, budget, folder / "ckpt", torch.device("cpu"))
-    outputs = TrainingOutputs.in_folder(folder)
-    export_training(result, data, params, {}, outputs)
+    _, outputs = train_and_export(data, tmp_path_factory.mktemp("quantise"), eval_samples=20)
     return data, outputs.generator
 
 

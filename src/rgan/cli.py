@@ -118,7 +118,7 @@ def mask_pool(payload: dict[str, Any], model: str) -> MaskPool | None:
         fail(f"{model}: unusable {MASK_POOL_KEY!r} ({error!r}); {ADVICE}")
 
 
-def value_levels(payload: dict[str, Any], model: str) -> np.ndarray | None:
+def saved_levels(payload: dict[str, Any], model: str) -> np.ndarray | None:
     """The training data's values saved with the generator, if they were few; else None."""
     if LEVELS_KEY not in payload:
         return None
@@ -144,7 +144,7 @@ def sample(args: argparse.Namespace) -> None:
     labels = sample_labels(args, spec.n_classes, spec.conditional)
     class_names = np.array(entry(payload, "class_names", args.model))
     pool = mask_pool(payload, args.model)
-    levels = value_levels(payload, args.model) if args.round_to_levels else None
+    levels = saved_levels(payload, args.model) if args.round_to_levels else None
     X, labels, masks = draw_synthetic(generator, labels, args.seed, pool, levels)
     if args.original_scale:
         X = Scaler(**entry(payload, "scaler", args.model)).inverse(X)
