@@ -2,8 +2,8 @@
 # evaluation (TSTR/TRTS/TRTR, MMD²) → results/tstr/<dataset>.csv and `snakemake --report`.
 from snakemake.utils import min_version, validate
 
-from rgan.config import check_run_sections
-from rgan.config_schema import check_utf8, coerce_to_schema
+from rgan.config import check_dataset_budgets, check_run_sections
+from rgan.config_schema import check_utf8, coerce_to_schema, load_schema
 
 min_version("9.0")
 
@@ -20,8 +20,10 @@ configfile: "config.yaml"
 # schema says before checking.
 coerce_to_schema(config, SCHEMA)
 validate(config, SCHEMA)
-# The run sections against the run keys' declaration (rgan.config.RunParams).
+# The run sections against the run keys' declaration (rgan.config.RunParams), and each
+# dataset's training budget (experiments.<dataset>.train) against `train`'s schema.
 check_run_sections(config)
+check_dataset_budgets(config, load_schema(SCHEMA))
 
 
 report: "workflow/report/workflow.rst"

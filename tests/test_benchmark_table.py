@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rgan.benchmark import PUBLISHED, SCORES, BenchmarkSettings, markdown_table, our_rows
+from rgan.targets import markdown_targets, target_rows
 
 
 def results_table(run: str, value: float) -> pd.DataFrame:
@@ -52,3 +53,53 @@ def test_energy_joins_only_when_its_file_is_at_hand(tmp_path):
     (tmp_path / "energy").mkdir()
     (tmp_path / "energy" / "energydata_complete.csv").write_text("date\n")
     assert settings.chosen({}, tmp_path) == (["sines", "stocks", "energy"], [])
+
+
+def labelled_table(ratio: float, detection: float, seconds: float) -> pd.DataFrame:
+    """A results CSV's row for one labelled run (the columns the targets read)."""
+    row = {
+        "run": "seed~0",
+        "seed": 0,
+        "epochs_run": 700,
+        "tstr_trtr_ratio_logistic_regression": ratio,
+        "tstr_trtr_ratio_random_forest": ratio,
+        "detection_strongest": detection,
+        "train_seconds": seconds,
+    }
+    return pd.DataFrame([row])
+
+
+def test_targets_table_says_which_target_each_run_meets():
+    tables = {
+        "digits": labelled_table(0.975, 0.31, 110.0),
+        "fashion": labelled_table(0.89, 0.2, 800.0),
+        "sines": results_table("model~rgan/seed~0", 0.05).assign(seed=0),
+    }
+    rows = target_rows(tables)
+    met = {(row.dataset, row.column): row.met for row in rows.itertuples()}
+    assert met[("digits", "tstr_trtr_ratio_logistic_regression")]  # 0.975 ≥ 0.97
+    assert met[("digits", "tstr_trtr_ratio_random_forest")]  # 0.975 ≥ 0.95
+    assert not met[("digits", "detection_strongest")]  # 0.31 > 0.15
+    assert met[("digits", "train_seconds")]
+    assert not met[("fashion", "tstr_trtr_ratio_logistic_regression")]  # 0.89 < 0.90
+    assert ("fashion", "tstr_trtr_ratio_random_forest") not in met  # no RF target for fashion
+    assert met[("sines", "protocol_predictive")] and not met[("sines", "protocol_discriminative")]
+    text = markdown_targets(rows, left_out=["mnist"])
+    assert "| digits | seed~0 | 700 | strongest detection score | 0.310 | ≤ 0.15 | **no** |" in text
+    assert "| fashion | seed~0 | 700 | TSTR/TRTR (LR) | 0.890 | ≥ 0.9 | **no** |" in text
+    assert "mnist: not run, its files are not in data_dir" in text
+
+
+def test_a_missing_figure_is_not_counted_as_met():
+    rows = target_rows({"digits": labelled_table(0.98, 0.1, 100.0).drop(columns="train_seconds")})
+    seconds = rows[rows["column"] == "train_seconds"].iloc[0]
+    assert pd.isna(seconds["met"])
+    assert "| training seconds |  | ≤ 120 | n/a |" in markdown_targets(rows, [])
+
+
+def test_fashion_and_mnist_join_the_targets_only_when_their_files_are_at_hand(tmp_path):
+    settings = BenchmarkSettings()
+    assert settings.chosen_targets({}, tmp_path) == (
+        ["digits", "sines", "stocks"],
+        ["fashion", "mnist"],
+    )

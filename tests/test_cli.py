@@ -172,7 +172,7 @@ def test_good_generator_writes_balanced_samples_creating_folders(tmp_path):
         assert samples["X"].shape == (7, SPEC.seq_len, SPEC.n_features)
         assert samples["y"].tolist() == [0, 0, 0, 1, 1, 2, 2]
         assert samples["class_names"].tolist() == EXTRA["class_names"]
-        assert samples["X"].min() >= 0.0 and samples["X"].max() <= 16.0  # tanh → 8 ± 8
+        assert samples["X"].min() >= 0.0 and samples["X"].max() <= 16.0  # [-1, 1] → 8 ± 8
         assert "mask" not in samples  # a model of data without masks, or saved before them
 
 

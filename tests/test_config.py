@@ -8,7 +8,16 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
-from rgan.config import CELLS, RunParams, TrainBudget, check_run_sections, dataset_runs, run_table
+from rgan.config import (
+    CELLS,
+    RunParams,
+    TrainBudget,
+    check_dataset_budgets,
+    check_run_sections,
+    dataset_budget,
+    dataset_runs,
+    run_table,
+)
 from rgan.config_schema import ConfigFileError, check_utf8, coerce_to_schema
 from rgan.data.sources import RetryPolicy
 from rgan.evaluate import EvalSettings
@@ -110,6 +119,33 @@ def test_each_dataset_can_have_its_own_defaults_and_grid():
         dataset_runs(config, "lfw")
 
 
+def test_a_dataset_trains_with_its_own_budget_over_the_top_level_one():
+    config = repo_config()
+    config["experiments"]["fashion"] = {"train": {"epochs": "150", "eval_every": 5}}
+    check_dataset_budgets(config, yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
+    fashion, digits = dataset_budget(config, "fashion"), dataset_budget(config, "digits")
+    assert (fashion["epochs"], fashion["eval_every"]) == (150, 5)  # "150" typed as the schema says
+    assert (digits["epochs"], digits["eval_every"]) == (400, 10)
+    assert fashion["select_by"] == digits["select_by"] == "tstr"
+    assert TrainBudget.from_config(fashion).epochs == 150
+    assert "threads" not in fashion and "allow_cpu_fallback" not in fashion
+
+
+@pytest.mark.parametrize(
+    ("train", "message"),
+    [
+        ({"epochs": 0}, r"experiments.fashion.train.epochs: 0 is less than the minimum of 1"),
+        ({"epoch": 100}, r"experiments.fashion.train: unknown keys \['epoch'\]: expected some of"),
+        ({"threads": 4}, r"experiments.fashion.train.threads: sizes the job, not the training"),
+    ],
+)
+def test_a_bad_dataset_budget_is_named(train, message):
+    config = repo_config()
+    config["experiments"]["fashion"] = {"train": train}
+    with pytest.raises(ValueError, match=message):
+        check_dataset_budgets(config, yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
+
+
 def test_run_path_names_the_keys_that_differ_from_their_defaults_and_the_seed():
     assert RunParams().path == "seed~0"
     params = RunParams(hidden=48, lr=0.01, amp=True, seed=3)
@@ -171,7 +207,11 @@ def test_nested_config_values_take_the_types_of_the_schema():
     assert config["run"]["model"] == "rgan"
     assert same(
         config["experiments"]["mnist"],
-        {"run": {"hidden": 128}, "grid": {"seed": [0, 1], "lr": [1e-3, 0.01]}},
+        {  # merged over config.yaml's mnist preset (its training budget)
+            "run": {"hidden": 128},
+            "grid": {"seed": [0, 1], "lr": [1e-3, 0.01]},
+            "train": {"epochs": 150},
+        },
     )
     assert same(config["evaluate"]["extra_tstr_multipliers"], [10])
 

@@ -48,6 +48,17 @@ def test_saved_generator_reproduces_outputs(tmp_path):
     assert torch.equal(loaded(noise, labels), expected)
 
 
+def test_a_generator_saved_before_the_output_key_keeps_its_tanh(tmp_path):
+    torch.manual_seed(0)
+    generator = Generator(ModelSpec(**{**vars(SPEC), "output": "tanh"}))
+    save_generator(tmp_path / "g.pt", generator, {})
+    payload = torch.load(tmp_path / "g.pt", weights_only=False)
+    del payload["spec"]["output"]  # as rgan wrote it then
+    torch.save(payload, tmp_path / "g.pt")
+    loaded, _ = load_generator(tmp_path / "g.pt")
+    assert loaded.spec.output == "tanh" and SPEC.output == "clip"
+
+
 def test_unconditional_generator_ignores_labels_and_discriminator_takes_none():
     spec = ModelSpec(**{**vars(SPEC), "conditional": False})
     torch.manual_seed(0)
@@ -90,6 +101,18 @@ def test_auxiliary_classifier_gives_class_logits_and_needs_labels():
     assert logits.shape == (4, 8) and class_logits.shape == (4, 3)
     with pytest.raises(ValueError, match="aux_classifier needs class labels"):
         ModelSpec(**{**vars(SPEC), "aux_classifier": True, "conditional": False})
+
+
+def test_clipped_output_reaches_the_bounds_that_tanh_only_approaches():
+    torch.manual_seed(0)
+    tanh = Generator(ModelSpec(**{**vars(SPEC), "output": "tanh"}))
+    clip = Generator(ModelSpec(**{**vars(SPEC), "output": "clip"}))
+    clip.load_state_dict(tanh.state_dict())
+    for generator in (tanh, clip):
+        generator.head.bias.data.fill_(-3.0)  # pushed below the lower bound
+    noise, labels = tanh.noise(4), torch.tensor([0, 1, 2, 0])
+    assert (clip(noise, labels) == -1.0).float().mean() > 0.9
+    assert (tanh(noise, labels) == -1.0).sum() == 0 and tanh(noise, labels).min() > -1.0
 
 
 def test_gradient_penalty_is_zero_for_a_unit_gradient_critic():

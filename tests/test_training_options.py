@@ -12,6 +12,7 @@ from rgan.checkpoint import load_state
 from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
 from rgan.export import TrainingOutputs, export_training
+from rgan.gan import average_decay
 from rgan.guards import adjust_g_factor, divergence
 from rgan.metrics.utility import accuracy
 from rgan.models import Discriminator, Generator, ModelSpec
@@ -63,6 +64,7 @@ def test_unbounded_data_get_a_linear_generator_output():
         {"conv": "1d", "spectral_norm": True},
         {"conv": "2d"},
         {"aux_classifier": True},
+        {"output": "clip", "ema_warmup": True},
         {"loss": "wgan_gp", "d_steps": 2},
         {"model": "rgan", "layers": 2},
     ],
@@ -186,6 +188,27 @@ def test_averaged_generator_selected_by_validation_tstr_with_decaying_rates(digi
     state = load_state(tmp_path)
     averaged = state["generator_average"]
     assert not all(torch.equal(averaged[k], state["generator"][k]) for k in averaged)
+
+
+def test_average_warms_up_from_a_short_memory_to_ema():
+    assert average_decay(0.999, False, 0) == 0.999
+    assert average_decay(0.999, True, 0) == pytest.approx(0.1)
+    assert average_decay(0.999, True, 90) == pytest.approx(0.91)
+    assert average_decay(0.999, True, 10**6) == 0.999
+
+
+def test_warmed_up_average_follows_the_generator_from_the_start(digits, tmp_path):
+    """After one epoch (9 steps) an average of decay 0.999 still sits near the initial weights,
+    far from the trained generator; warmed up, it sits near the trained generator."""
+    budget = TrainBudget(epochs=1, eval_every=1, checkpoint_every=1, eval_samples=100)
+    distance = {}
+    for warmup in (False, True):
+        params = RunParams(hidden=8, batch_size=128, ema=0.999, ema_warmup=warmup)
+        train_rcgan(digits, params, budget, tmp_path / str(warmup), torch.device("cpu"))
+        state = load_state(tmp_path / str(warmup))
+        averaged, trained = state["generator_average"], state["generator"]
+        distance[warmup] = sum(float((averaged[k] - trained[k]).norm()) for k in trained)
+    assert distance[True] < 0.5 * distance[False]
 
 
 def test_dynamic_g_factor_follows_the_loss_ratio_within_bounds():

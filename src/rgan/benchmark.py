@@ -13,6 +13,7 @@ import pandas as pd
 from rgan.config import FromConfig
 from rgan.data.catalog import files_at_hand
 from rgan.io import atomic_path
+from rgan.targets import TARGETS
 
 SCORES = ("context_fid", "correlational", "discriminative", "predictive")
 DATASETS = ("sines", "stocks", "energy")
@@ -53,16 +54,33 @@ class BenchmarkSettings(FromConfig):
     name: str = "rgan"  # names our rows: the configuration they come from
     datasets: tuple[str, ...] = ("sines", "stocks")  # always run (downloaded when absent)
     when_present: tuple[str, ...] = ("energy",)  # run only when their files are in data_dir
+    # The quality targets' table (rgan.targets): its rows, the same way.
+    targets: tuple[str, ...] = ("digits", "sines", "stocks")
+    targets_when_present: tuple[str, ...] = ("fashion", "mnist")
 
     def chosen(self, data_options: dict, data_dir: Path) -> tuple[list[str], list[str]]:
-        """(data sets to run, data sets left out because their files are not in data_dir)."""
-        present = [
-            name
-            for name in self.when_present
-            if files_at_hand(name, data_options.get(name, {}), data_dir)
-        ]
-        run = [name for name in DATASETS if name in (*self.datasets, *present)]
-        return run, [name for name in self.when_present if name not in run]
+        """(protocol data sets to run, those left out because their files are not in
+        data_dir)."""
+        return _chosen(DATASETS, self.datasets, self.when_present, data_options, data_dir)
+
+    def chosen_targets(self, data_options: dict, data_dir: Path) -> tuple[list[str], list[str]]:
+        """(data sets of the targets' table to run, those left out as in `chosen`)."""
+        order = tuple(TARGETS)
+        return _chosen(order, self.targets, self.targets_when_present, data_options, data_dir)
+
+
+def _chosen(
+    order: tuple[str, ...],
+    always: tuple[str, ...],
+    when_present: tuple[str, ...],
+    data_options: dict,
+    data_dir: Path,
+) -> tuple[list[str], list[str]]:
+    present = [
+        name for name in when_present if files_at_hand(name, data_options.get(name, {}), data_dir)
+    ]
+    run = [name for name in order if name in (*always, *present)]
+    return run, [name for name in when_present if name not in run]
 
 
 def our_rows(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ CELLS = ("lstm", "gru")
 D_OUTPUTS = ("sequence", "last")
 CONVS = ("none", "1d", "2d")
 LOSSES = ("bce", "wgan_gp")
+OUTPUTS = ("tanh", "clip")
 JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
 
 
@@ -71,6 +72,12 @@ class RunParams(FromConfig):
         enum=CONVS,
     )
     aux_classifier: bool = key(False, "the discriminator also predicts the class (AC-GAN, rcgan)")
+    output: str = key(
+        "clip",
+        "generator output for data in [-1, 1]: tanh, or clip (linear, clipped to [-1, 1], so the "
+        "bounds themselves are reached)",
+        enum=OUTPUTS,
+    )
     loss: str = key(
         "bce", "bce (the RGAN paper) or wgan_gp (Wasserstein, gradient penalty)", enum=LOSSES
     )
@@ -100,6 +107,11 @@ class RunParams(FromConfig):
         "decay of a moving average of G's weights, validated and exported (0: off)",
         minimum=0,
         exclusiveMaximum=1,
+    )
+    ema_warmup: bool = key(
+        True,
+        "the average's decay starts low and grows to `ema` ((1 + t) / (10 + t) after t steps), "
+        "so it does not lag hundreds of steps behind the generator early on",
     )
     amp: bool = key(False, "bfloat16 automatic mixed precision (torch.amp)")
     seed: int = key(0, "seed of the networks' weights, noise and batches", minimum=0)
@@ -217,8 +229,10 @@ def describe(error: jsonschema.ValidationError, where: str = "") -> str:
     for part in error.absolute_path:
         where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
     if error.validator == "additionalProperties":
-        names = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        message = f"unknown run parameters {names}: expected some of {list(RUN_KEYS)}"
+        known = list(error.schema.get("properties", {}))
+        names = sorted(set(error.instance) - set(known))
+        what = "run parameters" if known == list(RUN_KEYS) else "keys"
+        message = f"unknown {what} {names}: expected some of {known}"
     else:
         message = error.message
     return f"{where}: {message}" if where else message
@@ -252,7 +266,7 @@ class TrainBudget(FromConfig):
     """How long to train, how often to evaluate and checkpoint, and when to stop early or roll
     back (not part of the run name). The defaults are those of config.yaml."""
 
-    epochs: int = 700
+    epochs: int = 400
     eval_every: int = 10
     checkpoint_every: int = 10
     eval_samples: int = 1000
@@ -268,6 +282,37 @@ class TrainBudget(FromConfig):
     collapse_grad_norm: float = 1e-5  # a generator gradient norm below this has vanished
     tensorboard: bool = False  # also write TensorBoard event files
     thread_probe: bool = True  # a run's first start times 1, 2, 4, … threads and keeps the fastest
+
+
+# Train keys that size a job rather than its training: the same for every dataset.
+JOB_KEYS = ("threads", "allow_cpu_fallback")
+
+
+def dataset_budget(config: Mapping[str, Any], dataset: str) -> dict[str, Any]:
+    """A dataset's training budget: `train` (less the JOB_KEYS), with its
+    `experiments.<dataset>.train` values over it."""
+    section = config.get("experiments", {}).get(dataset, {}).get("train", {})
+    merged = {**config["train"], **section}
+    return {name: value for name, value in merged.items() if name not in JOB_KEYS}
+
+
+def check_dataset_budgets(config: dict, schema: dict) -> None:
+    """Type (in place) and check every `experiments.<dataset>.train` against the schema's
+    `train` section; a ValueError names the dataset and the key."""
+    train_schema = schema["properties"]["train"]
+    validator = jsonschema.Draft202012Validator(train_schema)
+    for dataset, section in config.get("experiments", {}).items():
+        where = f"experiments.{dataset}.train"
+        values = coerce_to_schema(section.get("train", {}), train_schema)
+        problems = [describe(error, where) for error in validator.iter_errors(values)]
+        problems += [
+            f"{where}.{name}: sizes the job, not the training; set it in train.{name}, for "
+            "every dataset"
+            for name in JOB_KEYS
+            if name in values
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 def run_table(

@@ -29,6 +29,13 @@ logger = logging.getLogger(__name__)
 BETAS = {"bce": (0.5, 0.999), "wgan_gp": (0.0, 0.9)}  # Adam's betas per loss
 
 
+def average_decay(ema: float, warmup: bool, updates: int) -> float:
+    """The moving average's decay after `updates` generator steps: `ema`, or with `warmup` the
+    smaller (1 + updates) / (10 + updates) while that is smaller (TensorFlow's
+    ExponentialMovingAverage with num_updates), so the average follows the fast early changes."""
+    return min(ema, (1 + updates) / (10 + updates)) if warmup else ema
+
+
 @torch.no_grad()
 def update_average(average: Generator, current: Generator, decay: float) -> None:
     """Exponential moving average of the generator's weights (sampled from, not trained)."""
@@ -150,7 +157,9 @@ def train_epoch(
         g_norm = grad_norm(G)
         opt_g.step()
         if G_average is not None:
-            update_average(G_average, G, params.ema)
+            # Adam's step count is the number of generator updates so far, resumed with it.
+            updates = int(opt_g.state[next(G.parameters())]["step"]) - 1
+            update_average(G_average, G, average_decay(params.ema, params.ema_warmup, updates))
         position.totals += torch.stack([d_loss.detach(), g_loss.detach(), d_norm, g_norm])
     d_loss, g_loss, d_norm, g_norm = (position.totals / steps).tolist()
     return {"d_loss": d_loss, "g_loss": g_loss, "d_grad_norm": d_norm, "g_grad_norm": g_norm}

@@ -18,7 +18,7 @@ from rgan.checkpoint import (
     load_versioned,
     save_versioned,
 )
-from rgan.config import CELLS, CONVS, D_OUTPUTS, RUN_KEYS, RunParams
+from rgan.config import CELLS, CONVS, D_OUTPUTS, OUTPUTS, RUN_KEYS, RunParams
 
 RECURRENT_LAYERS = {"lstm": nn.LSTM, "gru": nn.GRU}  # one per run key `cell`
 CONV2D_CHANNELS = 8  # feature maps of the 2-D convolutions over (steps, features)
@@ -33,7 +33,7 @@ class ModelSpec:
     seq_len: int
     n_features: int
     n_classes: int
-    bounded: bool = True  # data scaled to [-1, 1]: tanh output; else a linear output
+    bounded: bool = True  # data scaled to [-1, 1]: output by `output`; else a linear output
     conditional: bool = True  # RCGAN: labels in (run key `model`); RGAN: no labels
     hidden: int = RunParams.hidden
     noise_dim: int = RunParams.noise_dim
@@ -44,9 +44,10 @@ class ModelSpec:
     spectral_norm: bool = RunParams.spectral_norm
     conv: str = RunParams.conv
     aux_classifier: bool = RunParams.aux_classifier
+    output: str = RunParams.output
 
     def __post_init__(self) -> None:
-        choices = {"cell": CELLS, "d_output": D_OUTPUTS, "conv": CONVS}
+        choices = {"cell": CELLS, "d_output": D_OUTPUTS, "conv": CONVS, "output": OUTPUTS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}: expected {allowed}")
@@ -146,9 +147,15 @@ def discriminator_front(spec: ModelSpec) -> tuple[nn.Module, int]:
     return nn.Identity(), spec.n_features
 
 
+def bounded_output(out: torch.Tensor, output: str) -> torch.Tensor:
+    """Into [-1, 1]: tanh, which reaches the bounds only in the limit, or clip, which reaches
+    them (image backgrounds sit exactly on the lower bound)."""
+    return torch.tanh(out) if output == "tanh" else F.hardtanh(out)
+
+
 class Generator(nn.Module):
     """Recurrent net fed per-step noise (and the one-hot label for RCGAN); one value per
-    feature and step, squashed to [-1, 1] by tanh when the data are bounded."""
+    feature and step, brought into [-1, 1] (tanh or clip) when the data are bounded."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
@@ -159,7 +166,7 @@ class Generator(nn.Module):
     def forward(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         hidden, _ = self.rnn(with_labels(noise, labels, self.spec))
         out = self.head(hidden)
-        return torch.tanh(out) if self.spec.bounded else out
+        return bounded_output(out, self.spec.output) if self.spec.bounded else out
 
     @property
     def device(self) -> torch.device:
@@ -226,7 +233,8 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
     advice = "expected a generator.pt written by rgan's train rule"
     payload = load_versioned(path, GENERATOR_FORMAT, advice, legacy=True, map_location=device)
     try:
-        generator = Generator(ModelSpec(**payload["spec"])).to(device)
+        # Generators saved before the `output` key had a tanh output, whatever today's default.
+        generator = Generator(ModelSpec(**{"output": "tanh", **payload["spec"]})).to(device)
         generator.load_state_dict(payload["state_dict"])
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise UnreadableFileError(f"{path}: not a usable generator ({error!r}); {advice}") from None

@@ -27,3 +27,33 @@ rule protocol_benchmark:
         left_out=BENCHMARK_LEFT_OUT,
     script:
         "../scripts/protocol_benchmark.py"
+
+
+rule quality_targets:
+    """Each data set's runs against its quality targets (rgan.targets): `make benchmark`, or
+    `snakemake results/benchmark/targets.csv`."""
+    input:
+        tables=target_tables,
+    output:
+        csv=report(
+            "results/benchmark/targets.csv",
+            caption="../report/targets.rst",
+            category="Benchmark",
+            labels={"table": "quality targets (CSV)"},
+        ),
+        markdown=report(
+            "results/benchmark/targets.md",
+            caption="../report/targets.rst",
+            category="Benchmark",
+            labels={"table": "quality targets (Markdown)"},
+        ),
+    log:
+        "results/logs/quality_targets.log",
+    localrule: True
+    conda:
+        "../../envs/rgan.yaml"
+    params:
+        datasets=TARGET_DATASETS,
+        left_out=TARGETS_LEFT_OUT,
+    script:
+        "../scripts/quality_targets.py"

@@ -2,7 +2,7 @@ from dataclasses import asdict
 from functools import cache
 
 from rgan.benchmark import BenchmarkSettings
-from rgan.config import RunParams, dataset_runs
+from rgan.config import RunParams, dataset_budget, dataset_runs
 from rgan.data import dataset_spec
 from rgan.data.catalog import check_labels_needed, normalisation_of
 from rgan.data.sources import resolve_data_dir
@@ -34,9 +34,14 @@ for name in config["datasets"]:
 
 
 # The protocol benchmark's data sets: energy (when_present) only where its file is at hand.
-BENCHMARK_DATASETS, BENCHMARK_LEFT_OUT = BenchmarkSettings.from_config(
-    config["benchmark"]
-).chosen(config["data"], resolve_data_dir(config["data_dir"]))
+# The quality targets' table: fashion and mnist (targets_when_present) likewise.
+BENCHMARK_SETTINGS = BenchmarkSettings.from_config(config["benchmark"])
+BENCHMARK_DATASETS, BENCHMARK_LEFT_OUT = BENCHMARK_SETTINGS.chosen(
+    config["data"], resolve_data_dir(config["data_dir"])
+)
+TARGET_DATASETS, TARGETS_LEFT_OUT = BENCHMARK_SETTINGS.chosen_targets(
+    config["data"], resolve_data_dir(config["data_dir"])
+)
 
 
 def benchmark_tables(wildcards):
@@ -45,6 +50,11 @@ def benchmark_tables(wildcards):
     for name in BENCHMARK_DATASETS:
         check_labels_needed(name, runs_of(name))
     return expand("results/tstr/{dataset}.csv", dataset=BENCHMARK_DATASETS)
+
+
+def target_tables(wildcards):
+    """The results tables of the quality targets' data sets."""
+    return expand("results/tstr/{dataset}.csv", dataset=TARGET_DATASETS)
 
 
 wildcard_constraints:
@@ -71,6 +81,11 @@ def params_of_run(dataset, run):
     path alone) the path parsed and checked; once per run, as Snakemake asks for every job's
     params twice."""
     return asdict(runs_by_path(dataset).get(run) or RunParams.from_path(run))
+
+
+def training_budget(wildcards):
+    """The dataset's training budget: `train` with its experiments.<dataset>.train over it."""
+    return dataset_budget(config, wildcards.dataset)
 
 
 def run_evaluations(wildcards):

@@ -28,11 +28,7 @@ rule train:
     threads: config["train"]["threads"]
     params:
         run=run_params,
-        budget={
-            key: value
-            for key, value in config["train"].items()
-            if key not in ("threads", "allow_cpu_fallback")
-        },
+        budget=training_budget,
         allow_cpu_fallback=config["train"]["allow_cpu_fallback"],
         # Not an output: Snakemake must not delete it when a job fails, so a rerun resumes.
         # (A string param gets the job's wildcards filled in, and costs less than a function.)
