@@ -12,7 +12,7 @@ import pandas as pd
 
 from rgan.config import FromConfig
 from rgan.data.catalog import files_at_hand
-from rgan.io import atomic_path
+from rgan.io import write_table
 from rgan.targets import TARGETS
 
 SCORES = ("context_fid", "correlational", "discriminative", "predictive")
@@ -164,9 +164,6 @@ def write_benchmark(
     """protocol.csv (our_rows of each data set's results CSV) and protocol.md (markdown_table),
     both written atomically; returns the Markdown."""
     ours = our_rows({dataset: pd.read_csv(path) for dataset, path in tables.items()}, name)
-    with atomic_path(csv_path) as tmp:
-        ours.to_csv(tmp, index=False)
     table = markdown_table(ours, left_out)
-    with atomic_path(markdown_path) as tmp:
-        tmp.write_text(table)
+    write_table(ours, csv_path, table, markdown_path)
     return table

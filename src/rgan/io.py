@@ -9,9 +9,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -54,6 +57,19 @@ def current_umask() -> int:
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, default=_json_default) + "\n")
+
+
+def write_table(
+    frame: pd.DataFrame,
+    csv_path: str | os.PathLike,
+    markdown: str,
+    markdown_path: str | os.PathLike,
+) -> None:
+    """A table as CSV and its Markdown rendering, each written atomically."""
+    with atomic_path(csv_path) as tmp:
+        frame.to_csv(tmp, index=False)
+    with atomic_path(markdown_path) as tmp:
+        tmp.write_text(markdown)
 
 
 def read_json(path: str | os.PathLike) -> Any:

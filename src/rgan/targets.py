@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rgan.io import atomic_path
+from rgan.io import write_table
 
 FIFTEEN_MINUTES = 900.0
 
@@ -118,9 +118,6 @@ def write_targets(
     """targets.csv (target_rows of each data set's results CSV) and targets.md
     (markdown_targets), both written atomically; returns the Markdown."""
     rows = target_rows({dataset: pd.read_csv(path) for dataset, path in tables.items()})
-    with atomic_path(csv_path) as tmp:
-        rows.to_csv(tmp, index=False)
     table = markdown_targets(rows, left_out)
-    with atomic_path(markdown_path) as tmp:
-        tmp.write_text(table)
+    write_table(rows, csv_path, table, markdown_path)
     return table

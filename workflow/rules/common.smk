@@ -36,11 +36,12 @@ for name in config["datasets"]:
 # The protocol benchmark's data sets: energy (when_present) only where its file is at hand.
 # The quality targets' table: fashion and mnist (targets_when_present) likewise.
 BENCHMARK_SETTINGS = BenchmarkSettings.from_config(config["benchmark"])
+DATA_DIR = resolve_data_dir(config["data_dir"])
 BENCHMARK_DATASETS, BENCHMARK_LEFT_OUT = BENCHMARK_SETTINGS.chosen(
-    config["data"], resolve_data_dir(config["data_dir"])
+    config["data"], DATA_DIR
 )
 TARGET_DATASETS, TARGETS_LEFT_OUT = BENCHMARK_SETTINGS.chosen_targets(
-    config["data"], resolve_data_dir(config["data_dir"])
+    config["data"], DATA_DIR
 )
 
 
