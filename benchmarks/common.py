@@ -3,7 +3,6 @@ timings taken in processes of their own."""
 
 from __future__ import annotations
 
-import copy
 import multiprocessing
 import time
 from collections.abc import Callable
@@ -15,7 +14,7 @@ import torch
 import yaml
 
 from rgan.config import RunParams
-from rgan.gan import BETAS, train_epoch
+from rgan.gan import BETAS, average_of, train_epoch
 from rgan.models import Discriminator, Generator, ModelSpec
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
@@ -48,7 +47,7 @@ def training_epoch(
     opt_d = torch.optim.Adam(D.parameters(), lr=params.lr, betas=betas)
     X = torch.rand(params.batch_size * BATCHES_PER_EPOCH, steps, features, device=device) * 2 - 1
     y = torch.randint(0, N_CLASSES, (len(X),), device=device)
-    G_average = copy.deepcopy(G) if params.ema > 0 else None
+    G_average = average_of(G) if params.ema > 0 else None
     return lambda: train_epoch(G, D, opt_g, opt_d, X, y, params, G_average)
 
 

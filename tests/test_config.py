@@ -10,6 +10,7 @@ from snakemake.utils import update_config, validate
 
 from rgan.config import (
     CELLS,
+    JOB_KEYS,
     RunParams,
     TrainBudget,
     check_dataset_budgets,
@@ -128,7 +129,7 @@ def test_a_dataset_trains_with_its_own_budget_over_the_top_level_one():
     assert (digits["epochs"], digits["eval_every"]) == (400, 10)
     assert fashion["select_by"] == digits["select_by"] == "tstr"
     assert TrainBudget.from_config(fashion).epochs == 150
-    assert "threads" not in fashion and "allow_cpu_fallback" not in fashion
+    assert not set(JOB_KEYS) & set(fashion)
 
 
 @pytest.mark.parametrize(
@@ -291,7 +292,7 @@ def test_declared_defaults_are_the_ones_config_yaml_and_the_schema_show():
     )
     schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]
     for section, settings, rule_keys in [
-        ("train", TrainBudget, {"threads", "allow_cpu_fallback"}),  # the rule's, not the budget's
+        ("train", TrainBudget, set(JOB_KEYS)),  # the rule's, not the budget's
         ("evaluate", EvalSettings, set()),
         ("download", RetryPolicy, set()),
     ]:

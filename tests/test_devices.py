@@ -272,6 +272,35 @@ def test_refuses_gpu_with_too_little_memory_and_unlocks_it(
     assert devices._LOCKS == {}
 
 
+def test_jobs_share_a_gpu_in_slots_and_spread_over_gpus_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    FakeGpus(monkeypatch, [2 * GIB, 8 * GIB])
+    other_job = hold_lock(tmp_path / "gpu1.lock")  # one job on the GPU with more free memory
+    try:
+        # Two jobs per GPU: the idle GPU first, though it has less free memory.
+        assert choose_device(1, jobs_per_gpu=2, lock_dir=tmp_path) == torch.device("cuda", 0)
+        assert not lockable(tmp_path / "gpu0.lock")
+        devices.release_gpu_locks()
+        third_job = hold_lock(tmp_path / "gpu0.lock")
+        try:  # one job on each: the freer GPU's second slot
+            assert choose_device(1, jobs_per_gpu=2, lock_dir=tmp_path) == torch.device("cuda", 1)
+            assert not lockable(tmp_path / "gpu1.1.lock")
+            devices.release_gpu_locks()
+            # One job per GPU (the default): both are busy.
+            with pytest.raises(RuntimeError, match=r"all 2 GPUs are busy \(1 job\(s\) each"):
+                choose_device(1, lock_dir=tmp_path, allow_cpu_fallback=False)
+        finally:
+            third_job.close()
+    finally:
+        other_job.close()
+
+
+def test_jobs_per_gpu_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="jobs_per_gpu must be at least 1, got 0"):
+        choose_device(1, jobs_per_gpu=0)
+
+
 def test_maps_nvml_order_to_torch_order_by_uuid(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

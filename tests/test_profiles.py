@@ -18,11 +18,11 @@ def planned_resources(workdir: Path, profile: str, *args: str) -> dict[str, dict
     return {rule: dict(item.split("=", 1) for item in line.split(", ")) for rule, line in jobs}
 
 
-def test_local_profile_gives_training_one_gpu(tmp_path):
+def test_local_profile_gives_training_one_gpu_job_slot(tmp_path):
     resources = planned_resources(new_workdir(tmp_path / "local", TINY), "local")
     assert GPU_RULES | {"download", "evaluate", "aggregate"} <= set(resources)
     for rule, values in resources.items():
-        assert values.get("gpu") == ("1" if rule in GPU_RULES else None), rule
+        assert values.get("gpu_jobs") == ("1" if rule in GPU_RULES else None), rule
 
 
 def test_slurm_profile_asks_for_gpus_cpus_and_time_per_rule(tmp_path):

@@ -285,7 +285,7 @@ class TrainBudget(FromConfig):
 
 
 # Train keys that size a job rather than its training: the same for every dataset.
-JOB_KEYS = ("threads", "allow_cpu_fallback")
+JOB_KEYS = ("threads", "allow_cpu_fallback", "jobs_per_gpu")
 
 
 def dataset_budget(config: Mapping[str, Any], dataset: str) -> dict[str, Any]:

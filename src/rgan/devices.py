@@ -95,27 +95,54 @@ def _lock_directory(lock_dir: str | Path | None) -> Path:
     return Path(lock_dir)
 
 
-def _try_lock(index: int, directory: Path) -> bool:
-    """Lock `<directory>/gpu<index>.lock` exclusively without waiting; False if another holds it."""
+def _lock_path(directory: Path, index: int, slot: int) -> Path:
+    """The lock file of job slot `slot` of GPU `index` (slot 0 keeps the one-job name)."""
+    return directory / (f"gpu{index}.lock" if slot == 0 else f"gpu{index}.{slot}.lock")
+
+
+def _held_by_others(path: Path) -> bool:
+    """Whether another open file (another job) holds the lock on `path` now; a probe only."""
+    try:
+        handle = open(path)  # noqa: SIM115 - closed below
+    except OSError:  # not made yet (or not readable): counted as free; locking it will tell
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def _busy_slots(index: int, jobs_per_gpu: int, directory: Path) -> int:
+    """How many of GPU `index`'s job slots other jobs hold (a snapshot, for ordering GPUs)."""
+    return sum(_held_by_others(_lock_path(directory, index, s)) for s in range(jobs_per_gpu))
+
+
+def _try_lock(index: int, jobs_per_gpu: int, directory: Path) -> bool:
+    """Lock a free job slot of GPU `index` exclusively without waiting; False if all are held."""
     if index in _LOCKS:
         return True
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"gpu{index}.lock"
-    try:
-        handle = open(path, "a+")  # noqa: SIM115 - stays open while the lock is held
-    except PermissionError:  # another user's lock file: a read-only descriptor can still flock
-        handle = open(path)  # noqa: SIM115
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return False
-    if handle.writable():
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-    _LOCKS[index] = handle
-    return True
+    for slot in range(jobs_per_gpu):
+        path = _lock_path(directory, index, slot)
+        try:
+            handle = open(path, "a+")  # noqa: SIM115 - stays open while the lock is held
+        except PermissionError:  # another user's lock file: a read-only descriptor can still flock
+            handle = open(path)  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        if handle.writable():
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+        _LOCKS[index] = handle
+        return True
+    return False
 
 
 def _uuid_key(uuid: object) -> str:
@@ -151,15 +178,19 @@ def _nvml_gpus(count: int) -> list[_Gpu]:
         pynvml.nvmlShutdown()
 
 
-def _lock_freest_gpu(count: int, directory: Path) -> _Gpu | None:
-    """Lock the unlocked GPU with the most free memory (one this process holds first); or None."""
+def _lock_freest_gpu(count: int, jobs_per_gpu: int, directory: Path) -> _Gpu | None:
+    """Lock a job slot of the GPU this process holds, else of the GPU with the fewest other jobs
+    and then the most free memory; None when every slot of every GPU is held."""
     try:
         gpus = _nvml_gpus(count)
     except Exception as error:  # no pynvml or no NVML library: order unknown, free memory unknown
         logger.warning("NVML unavailable (%s): trying the %d GPUs in index order", error, count)
         gpus = [_Gpu(index, index, None) for index in range(count)]
-    gpus.sort(key=lambda gpu: (gpu.lock_index not in _LOCKS, -(gpu.free or 0)))
-    return next((gpu for gpu in gpus if _try_lock(gpu.lock_index, directory)), None)
+    busy = {gpu.lock_index: _busy_slots(gpu.lock_index, jobs_per_gpu, directory) for gpu in gpus}
+    gpus.sort(
+        key=lambda gpu: (gpu.lock_index not in _LOCKS, busy[gpu.lock_index], -(gpu.free or 0))
+    )
+    return next((gpu for gpu in gpus if _try_lock(gpu.lock_index, jobs_per_gpu, directory)), None)
 
 
 def _no_gpu(problem: str, allow_cpu_fallback: bool) -> str:
@@ -175,9 +206,14 @@ def choose_device(
     *,
     required_bytes: int = 0,
     allow_cpu_fallback: bool = True,
+    jobs_per_gpu: int = 1,
     lock_dir: str | Path | None = None,
 ) -> torch.device:
-    """Pin CPU threads, pick the device, and refuse it if it lacks `required_bytes` of memory."""
+    """Pin CPU threads, pick the device, and refuse it if it lacks `required_bytes` of memory.
+    Without a scheduler, up to `jobs_per_gpu` jobs share each of several GPUs (one lock file
+    per job slot); a GPU handed out by a scheduler, or the only one, is used as it is."""
+    if jobs_per_gpu < 1:
+        raise ValueError(f"jobs_per_gpu must be at least 1, got {jobs_per_gpu}")
     torch.set_num_threads(max(1, threads))
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     gpu: _Gpu | None = None
@@ -193,13 +229,16 @@ def choose_device(
         gpu, reason = _Gpu(None, 0, None), "the only GPU"
     else:
         directory = _lock_directory(lock_dir)
-        gpu = _lock_freest_gpu(count, directory)
+        gpu = _lock_freest_gpu(count, jobs_per_gpu, directory)
         if gpu is None:
-            problem = f"all {count} GPUs are busy (locked by other jobs in {directory})"
+            problem = (
+                f"all {count} GPUs are busy ({jobs_per_gpu} job(s) each, locked by other jobs"
+                f" in {directory})"
+            )
             reason = _no_gpu(problem, allow_cpu_fallback)
         else:
-            lock = directory / f"gpu{gpu.lock_index}.lock"
-            reason = f"most free memory of the {count} GPUs not locked by others; holds {lock}"
+            lock = Path(_LOCKS[gpu.lock_index].name)
+            reason = f"fewest other jobs, then most free memory, of the {count} GPUs; holds {lock}"
 
     if gpu is not None:
         free = gpu.free if gpu.free is not None else torch.cuda.mem_get_info(gpu.torch_index)[0]

@@ -36,6 +36,16 @@ def average_decay(ema: float, warmup: bool, updates: int) -> float:
     return min(ema, (1 + updates) / (10 + updates)) if warmup else ema
 
 
+def average_of(G: Generator) -> Generator:
+    """A copy of G to hold the moving average. A deep copy loses cuDNN's single block of
+    recurrent weights (cuDNN would then compact them at every call, with a warning): restored."""
+    average = copy.deepcopy(G)
+    for module in average.modules():
+        if isinstance(module, torch.nn.RNNBase):
+            module.flatten_parameters()  # a no-op off CUDA
+    return average
+
+
 @torch.no_grad()
 def update_average(average: Generator, current: Generator, decay: float) -> None:
     """Exponential moving average of the generator's weights (sampled from, not trained)."""
@@ -202,7 +212,7 @@ class GAN:
         self.opt_g = torch.optim.Adam(
             self.G.parameters(), lr=params.lr * params.g_factor, betas=betas
         )
-        self.G_average = copy.deepcopy(self.G) if params.ema > 0 else None
+        self.G_average = average_of(self.G) if params.ema > 0 else None
         self.trained_as = params  # what train_epoch runs: params, less what cannot run here
         if params.amp and not autocast_works(device, params.cell):
             logger.warning(

@@ -1,6 +1,7 @@
 """What only a CUDA GPU can show (`make test-gpu`; CI has none): the default run trains on the
 GPU and resumes there from its checkpoint (CUDA RNG state included), trains under bfloat16
-autocast, refuses a GPU without enough free memory, and its memory estimate covers its peak."""
+autocast, refuses a GPU without enough free memory, and its memory estimate covers its peak;
+every recurrent layer keeps its weights in the one block cuDNN wants (else it warns)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from rgan.data import load_dataset
 from rgan.data.prepare import PreparedData, split_and_scale
 from rgan.devices import choose_device
 from rgan.train import TrainResult, train_rcgan, training_bytes
+
+pytestmark = pytest.mark.filterwarnings("error:RNN module weights are not part of single")
 
 PARAMS = RunParams(hidden=64, batch_size=64, lr=0.002, lr_final=0.1, ema=0.999, seed=3)
 # A run stopped after 4 of 6 epochs is mimicked by a 4-epoch run: the same only without decay.

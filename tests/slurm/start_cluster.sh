@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring up a real one-node SLURM cluster on 127.0.0.1 for `make test-slurm`: Debian's slurmctld,
-# slurmd and munge, two fake GPUs (gres gpu:fakegpu:2, /dev/null links), partitions `cpu`
-# (default) and `gpu` as in profiles/slurm. Idempotent: does nothing when it is already up.
+# slurmd and munge, two fake GPUs (gres gpu:fakegpu:2, /dev/null links) split into 8 shards (gres
+# shard, for the profile's switch to shared GPUs), partitions `cpu` (default) and `gpu` as in
+# profiles/slurm. Idempotent: does nothing when it is already up.
 #
 #   RGAN_SLURM_DIR   configuration, state, logs and pid files (default /tmp/rgan-slurm)
 #
@@ -77,7 +78,8 @@ fi
 # Fake GPUs: gres needs File= entries that are character devices.
 ln -sfn /dev/null "$BASE/dev/nvidia0"
 ln -sfn /dev/null "$BASE/dev/nvidia1"
-printf 'AutoDetect=off\nName=gpu Type=fakegpu File=%s/dev/nvidia[0-1]\n' "$BASE" > "$BASE/etc/gres.conf"
+printf 'AutoDetect=off\nName=gpu Type=fakegpu File=%s/dev/nvidia[0-1]\nName=shard Count=8 File=%s/dev/nvidia[0-1]\n' \
+	"$BASE" "$BASE" > "$BASE/etc/gres.conf"
 
 # Bookkeeping only (no cgroups, and slurmd trusts this file): at least two CPUs and 20 GiB, so
 # that two training jobs of profiles/slurm (8000 MB each) and one other job fit side by side.
@@ -115,8 +117,8 @@ SelectTypeParameters=CR_Core_Memory
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-GresTypes=gpu
-NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory Gres=gpu:fakegpu:2 State=UNKNOWN
+GresTypes=gpu,shard
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory Gres=gpu:fakegpu:2,shard:8 State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL Default=NO MaxTime=INFINITE State=UP
 CONF

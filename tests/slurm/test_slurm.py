@@ -4,6 +4,8 @@ Needs the cluster of tests/slurm/start_cluster.sh (`make test-slurm` starts and 
 2-run grid is run twice: first with one retry, during which one training job is cancelled with
 scancel after its first checkpoint, its retry (more walltime) resumes and is cancelled too, so
 Snakemake gives up; then again with the profile's own settings, which resume and finish the grid.
+The second pass makes the profile's documented switch to GPU shards: its training job shares a
+GPU (`--gres=shard:1`) instead of holding a whole one.
 """
 
 from __future__ import annotations
@@ -40,11 +42,9 @@ CONFIG = {
         "threads": 1,
     },
 }
-# The shipped profile plus what this cluster needs: no accounting database (squeue, not sacct),
+# A shipped profile plus what this cluster needs: no accounting database (squeue, not sacct),
 # no accounts, quick status checks, and the logs and `sbatch call:` lines the tests read.
-SLURM = (
-    "--profile",
-    str(REPO / "profiles/slurm"),
+SLURM_OPTIONS = (
     "--slurm-status-command",
     "squeue",
     "--slurm-no-account",
@@ -53,6 +53,7 @@ SLURM = (
     "--slurm-keep-successful-logs",
     "--verbose",
 )
+SLURM = ("--profile", str(REPO / "profiles/slurm"), *SLURM_OPTIONS)
 GPU_RULES = {"train"}
 T = TypeVar("T")
 
@@ -65,6 +66,18 @@ def cluster() -> None:
         or subprocess.run(["sinfo"], capture_output=True, timeout=30).returncode != 0
     ):
         pytest.fail("no SLURM cluster answers: run tests/slurm/start_cluster.sh (make test-slurm)")
+
+
+def shard_profile(directory: Path) -> Path:
+    """profiles/slurm with its documented switch made: training asks for a GPU shard."""
+    profile = directory / "slurm-shards"
+    shutil.copytree(REPO / "profiles/slurm", profile)
+    config = profile / "config.v8+.yaml"
+    text = config.read_text()
+    switched = re.sub(r"^( +)gpu: 1\b.*\n +# (gres: .shard:1.*)$", r"\1\2", text, flags=re.M)
+    assert switched != text, "profiles/slurm no longer shows the switch to GPU shards"
+    config.write_text(switched)
+    return profile
 
 
 def resumed(log: str) -> re.Match | None:
@@ -199,21 +212,28 @@ def grid(tmp_path_factory) -> SimpleNamespace:
     finally:
         stop(first)
     jobs = cluster_jobs()  # the controller forgets jobs MinJobAge (300 s) after they end
-    second = start(workdir, "second", *SLURM)
+    shards = shard_profile(workdir.parent)
+    second = start(workdir, "second", "--profile", str(shards), *SLURM_OPTIONS)
     try:
         second_exit = finish(second, 300)
     finally:
         stop(second)
-    jobs |= cluster_jobs()
-    output = (workdir / "first.out").read_text() + (workdir / "second.out").read_text()
+    shard_jobs = {job: line for job, line in cluster_jobs().items() if job not in jobs}
+    outputs = [(workdir / f"{name}.out").read_text() for name in ("first", "second")]
+    calls = [
+        [Sbatch.parse(line) for line in re.findall(r"sbatch call: (.*)", out)] for out in outputs
+    ]
     return SimpleNamespace(
         workdir=workdir,
         run=run,
         retry_log=retry_log,
         exits=(first_exit, second_exit),
-        output=output,
-        calls=[Sbatch.parse(line) for line in re.findall(r"sbatch call: (.*)", output)],
+        output="".join(outputs),
+        calls=calls[0] + calls[1],
+        gpu_calls=calls[0],  # the shipped profile's: whole GPUs
+        shard_calls=calls[1],
         jobs=jobs,
+        shard_jobs=shard_jobs,
     )
 
 
@@ -234,19 +254,38 @@ def test_every_rule_ran_as_a_slurm_job(grid):
 
 
 def test_gpu_rules_ask_for_one_gpu_and_the_others_for_none(grid):
-    for call in grid.calls:
+    # Training in the shipped profile's pass; training in the shard pass is the next test's.
+    for call in grid.gpu_calls:
         if call.rule in GPU_RULES:
             assert {"--gpus=1", "--cpus-per-gpu=1"} <= set(call.options), call
             assert call.value("-p") == "gpu", call
-        else:
-            assert not any(option.startswith("--gpus") for option in call.options), call
+    for call in grid.calls:
+        if call.rule not in GPU_RULES:
+            assert not any(option.startswith(("--gpus", "--gres")) for option in call.options)
             assert any(option.startswith("--cpus-per-task=") for option in call.options), call
             assert call.value("-p") == "cpu", call
     rules = job_rules(grid.workdir)
-    seen = {job: line for job, line in grid.jobs.items() if job in rules}
+    seen = {job: line for job, line in (grid.jobs | grid.shard_jobs).items() if job in rules}
     assert {rules[job] for job in seen} >= {"train", "evaluate"}
     for job, line in seen.items():
-        assert ("TresPerJob=gres:gpu:1" in line) == (rules[job] in GPU_RULES), line
+        if rules[job] not in GPU_RULES:
+            assert "gres:" not in line, line
+        elif job in grid.jobs:
+            assert "TresPerJob=gres:gpu:1" in line, line
+
+
+def test_with_the_switch_to_shards_training_shares_a_gpu(grid):
+    trains = [call for call in grid.shard_calls if call.rule == "train"]
+    assert trains  # at least the run the first pass left unfinished
+    for call in trains:
+        assert "--gres=shard:1" in call.options, call
+        assert not any(option.startswith("--gpus") for option in call.options), call
+        assert "--cpus-per-task=1" in call.options, call  # train.threads, as for a whole GPU
+    rules = job_rules(grid.workdir)
+    shard_trains = [line for job, line in grid.shard_jobs.items() if rules.get(job) == "train"]
+    assert shard_trains and all("gres:shard:1" in line for line in shard_trains), shard_trains
+    log = (grid.workdir / f"results/logs/train/digits/{grid.run}.log").read_text()
+    assert re.search(r"device: cpu .*CUDA_VISIBLE_DEVICES='[01]'", log), log
 
 
 def test_training_jobs_see_the_gpu_slurm_gave_them(grid):

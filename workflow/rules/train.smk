@@ -30,6 +30,7 @@ rule train:
         run=run_params,
         budget=training_budget,
         allow_cpu_fallback=config["train"]["allow_cpu_fallback"],
+        jobs_per_gpu=config["train"]["jobs_per_gpu"],
         # Not an output: Snakemake must not delete it when a job fails, so a rerun resumes.
         # (A string param gets the job's wildcards filled in, and costs less than a function.)
         checkpoint_dir="results/checkpoints/{dataset}/{run}",

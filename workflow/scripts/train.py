@@ -31,6 +31,7 @@ try:
             snakemake.threads,
             required_bytes=training_bytes(data, params),
             allow_cpu_fallback=snakemake.params.allow_cpu_fallback,
+            jobs_per_gpu=snakemake.params.jobs_per_gpu,
         ),
         tensorboard_dir=snakemake.params.tensorboard_dir if budget.tensorboard else None,
     )
