@@ -282,6 +282,7 @@ def test_train_state_round_trips_through_a_weights_only_checkpoint(tmp_path):
     state.history.append({"epoch": 7, "d_loss": 0.5})
     state.snapshots.append((5, torch.zeros(2, 3)))
     state.loss_ratio_strikes, state.collapse_strikes, state.evals_since_best = 2, 3, 4
+    state.start_strikes, state.restarts = 1, 2
     state.position = EpochPosition(torch.arange(4), torch.full((4,), 0.9), 2, torch.ones(4))
     torch.save(state.to_checkpoint(), tmp_path / "state.pt")
     expected_draw = torch.rand(3)
@@ -290,7 +291,8 @@ def test_train_state_round_trips_through_a_weights_only_checkpoint(tmp_path):
         torch.load(tmp_path / "state.pt", weights_only=True), torch.device("cpu")
     )
     assert torch.equal(torch.rand(3), expected_draw)
-    for name in ("epoch", "seconds", "rollbacks", "lr_scale", "g_factor", "history"):
+    names = ("epoch", "seconds", "rollbacks", "lr_scale", "g_factor", "history")
+    for name in (*names, "start_strikes", "restarts"):
         assert getattr(loaded, name) == getattr(state, name), name
     assert (loaded.best.epoch, loaded.best.scores) == (0, state.best.scores)
     assert torch.equal(loaded.best.weights["w"], weights["w"])

@@ -124,10 +124,10 @@ def test_a_dataset_trains_with_its_own_budget_over_the_top_level_one():
     config = repo_config()
     config["experiments"]["fashion"] = {"train": {"epochs": "150", "eval_every": 5}}
     check_dataset_budgets(config, yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
-    fashion, digits = dataset_budget(config, "fashion"), dataset_budget(config, "digits")
+    fashion, energy = dataset_budget(config, "fashion"), dataset_budget(config, "energy")
     assert (fashion["epochs"], fashion["eval_every"]) == (150, 5)  # "150" typed as the schema says
-    assert (digits["epochs"], digits["eval_every"]) == (400, 10)
-    assert fashion["select_by"] == digits["select_by"] == "tstr"
+    assert (energy["epochs"], energy["eval_every"]) == (400, 10)  # no budget of its own
+    assert fashion["select_by"] == energy["select_by"] == "tstr"
     assert TrainBudget.from_config(fashion).epochs == 150
     assert not set(JOB_KEYS) & set(fashion)
 
@@ -208,8 +208,8 @@ def test_nested_config_values_take_the_types_of_the_schema():
     assert config["run"]["model"] == "rgan"
     assert same(
         config["experiments"]["mnist"],
-        {  # merged over config.yaml's mnist preset (its training budget)
-            "run": {"hidden": 128},
+        {  # merged over config.yaml's mnist preset (its run values and training budget)
+            "run": {"augment": "translation_2d", "hidden": 128},
             "grid": {"seed": [0, 1], "lr": [1e-3, 0.01]},
             "train": {"epochs": 150},
         },

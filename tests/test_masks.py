@@ -7,11 +7,12 @@ import importlib.metadata
 import json
 
 import numpy as np
+import pytest
 import torch
 from small_run import train_and_export
 
 from rgan.cli import main as rgan_main
-from rgan.config import RunParams
+from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
 from rgan.gan import train_epoch
@@ -19,6 +20,7 @@ from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic, generate_bala
 from rgan.losses import step_bce
 from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import Discriminator, Generator, ModelSpec, load_generator
+from rgan.train import train_rcgan
 
 
 def padded_dataset(n: int = 120) -> SequenceDataset:
@@ -79,6 +81,15 @@ def test_masked_data_train_and_generate_with_class_masks(tmp_path):
     for size in (len(samples.y), 2 * len(samples.y)):  # every whole multiple is balanced
         counts = np.bincount(tripled.y[:size])
         assert counts.min() == counts.max()
+
+
+def test_masked_data_refuse_augmentation(tmp_path):
+    data = split_and_scale(padded_dataset(), 0.2, 0.2, seed=0)
+    params = RunParams(hidden=8, batch_size=16, augment="translation")
+    budget = TrainBudget(epochs=1, eval_every=1, checkpoint_every=1, eval_samples=10)
+    with pytest.raises(ValueError, match="augment translation would move .* use augment none"):
+        train_rcgan(data, params, budget, tmp_path, torch.device("cpu"))
+    assert not list(tmp_path.iterdir())  # refused before any checkpoint
 
 
 def test_rgan_sample_draws_masks_like_the_workflow(tmp_path):

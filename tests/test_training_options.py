@@ -13,7 +13,7 @@ from rgan.cli import main as rgan_main
 from rgan.config import RunParams, TrainBudget
 from rgan.export import TrainingOutputs, export_training
 from rgan.gan import average_decay
-from rgan.guards import adjust_g_factor, divergence
+from rgan.guards import adjust_g_factor, collapsed_start, divergence
 from rgan.metrics.utility import accuracy
 from rgan.models import Discriminator, Generator, ModelSpec
 from rgan.plots import progress_gif
@@ -67,6 +67,7 @@ def test_unbounded_data_get_a_linear_generator_output():
         {"output": "clip", "ema_warmup": True},
         {"loss": "wgan_gp", "d_steps": 2},
         {"model": "rgan", "layers": 2},
+        {"augment": "translation_cutout_2d", "instance_noise": 0.05},
     ],
 )
 def test_stabilised_variants_train_and_log_gradient_norms(digits, tmp_path, options):
@@ -117,6 +118,44 @@ def test_divergence_rolls_back_with_lower_rates_then_stops_as_diverged(digits, t
     assert "after 2 rollbacks: stopping" in caplog.text
     # rolled-back epochs are gone from the history; the last try ran one epoch at rates × 0.25
     assert [(row["epoch"], row["lr"]) for row in result.history] == [(1, 0.25 * RunParams().lr)]
+
+
+def test_a_collapsed_start_is_d_winning_while_g_barely_moves():
+    budget = TrainBudget(restart_within=5, restart_epochs=2, restart_grad_norm=0.1)
+    stuck = {"d_loss": 0.5, "g_loss": 3.5, "d_grad_norm": 0.7, "g_grad_norm": 0.03}
+    assert collapsed_start(stuck, budget, "bce", epoch=3, strikes=0) == ("", 1)
+    reason, strikes = collapsed_start(stuck, budget, "bce", epoch=4, strikes=1)
+    assert reason.startswith("collapsed start: D won (G loss 3.5 > 2.3)") and strikes == 0
+    # G learning (a large gradient) or D not winning (a low G loss) breaks the streak.
+    assert collapsed_start({**stuck, "g_grad_norm": 0.5}, budget, "bce", 4, 1) == ("", 0)
+    assert collapsed_start({**stuck, "g_loss": 0.8}, budget, "bce", 4, 1) == ("", 0)
+    # After the first restart_within epochs, or with WGAN losses, a start is not judged.
+    assert collapsed_start(stuck, budget, "bce", epoch=6, strikes=1) == ("", 0)
+    assert collapsed_start(stuck, budget, "wgan_gp", epoch=4, strikes=1) == ("", 0)
+
+
+def test_a_collapsed_start_restarts_with_fresh_networks_and_resumes_exactly(
+    digits, tmp_path, caplog
+):
+    # D's rate 0.05 and G's 5e-7: D wins at once (G loss 4.1 at epoch 2), G cannot answer.
+    params = RunParams(hidden=8, batch_size=128, lr=0.05, g_factor=1e-5, lr_final=1.0)
+    guard = {"max_restarts": 1, "restart_epochs": 2, "restart_grad_norm": 1.0}
+    budget = TrainBudget(epochs=6, eval_every=2, checkpoint_every=2, eval_samples=50, **guard)
+    result = train_rcgan(digits, params, budget, tmp_path / "straight", torch.device("cpu"))
+    assert result.restarts == 1 and result.status == "completed"
+    assert "epoch 3: restart: collapsed start: D won" in caplog.text
+    assert "restart 1/1: fresh networks from seed" in caplog.text
+    # The log holds the fresh start's epochs; the collapsed start's time counts as training.
+    assert [row["epoch"] for row in result.history] == [1, 2, 3, 4, 5, 6]
+    first, second = (row["seconds"] for row in result.history[:2])
+    assert first > 2 * (second - first)  # 3 collapsed epochs and the first fresh one
+    # Stopped after the restart and resumed: the same networks, one restart.
+    short = TrainBudget(**{**vars(budget), "epochs": 4})
+    train_rcgan(digits, params, short, tmp_path / "resumed", torch.device("cpu"))
+    resumed = train_rcgan(digits, params, budget, tmp_path / "resumed", torch.device("cpu"))
+    assert resumed.restarts == 1
+    for name, tensor in result.generator.state_dict().items():
+        assert torch.equal(tensor, resumed.generator.state_dict()[name]), name
 
 
 def test_early_stopping_after_patience_evaluations(digits, tmp_path):

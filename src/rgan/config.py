@@ -16,6 +16,7 @@ from typing import Any, Self
 
 import jsonschema
 
+from rgan.augment import AUGMENTS
 from rgan.config_schema import coerce_to_schema
 
 MODELS = ("rcgan", "rgan")
@@ -102,6 +103,12 @@ class RunParams(FromConfig):
     )
     label_noise: float = key(0.0, "std of Gaussian noise on real targets, per epoch", minimum=0)
     instance_noise: float = key(0.0, "std of Gaussian noise on D's inputs", minimum=0)
+    augment: str = key(
+        "none",
+        "D sees real and generated sequences through the same random shifts (translation) and "
+        "holes (cutout), along time or, with _2d, also across features (DiffAugment)",
+        enum=AUGMENTS,
+    )
     ema: float = key(
         0.999,
         "decay of a moving average of G's weights, validated and exported (0: off)",
@@ -280,6 +287,10 @@ class TrainBudget(FromConfig):
     loss_ratio_epochs: int = 10  # epochs outside the limits before it counts as divergence
     collapse_epochs: int | None = 20  # epochs in a row with a vanished generator gradient
     collapse_grad_norm: float = 1e-5  # a generator gradient norm below this has vanished
+    max_restarts: int = 1  # fresh networks (another seed) for a collapsed start, at most this often
+    restart_within: int = 20  # the epochs in which a start can count as collapsed
+    restart_epochs: int = 3  # epochs in a row with D winning and G's gradient small
+    restart_grad_norm: float = 0.1  # a generator gradient norm below this counts as small
     tensorboard: bool = False  # also write TensorBoard event files
     thread_probe: bool = True  # a run's first start times 1, 2, 4, … threads and keeps the fastest
 

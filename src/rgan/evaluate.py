@@ -29,6 +29,7 @@ TRAINING_COLUMNS = (
     "status",
     "stop_reason",
     "rollbacks",
+    "restarts",
     "best_epoch",
     "epochs_run",
     "train_seconds",
@@ -203,10 +204,17 @@ def evaluate_run(
     return result, distances
 
 
+# What a card written before rgan recorded these says: provenance unknown (an empty cell), and
+# no restarts (there were none).
+LATER_KEYS = dict.fromkeys(PROVENANCE_KEYS) | {"restarts": 0}
+
+
 def training_summary(card: dict) -> dict:
-    """The card's TRAINING_COLUMNS; provenance is None (an empty cell) for cards written before
-    rgan recorded it."""
-    return {key: card.get(key) if key in PROVENANCE_KEYS else card[key] for key in TRAINING_COLUMNS}
+    """The card's TRAINING_COLUMNS (LATER_KEYS where a card predates them)."""
+    return {
+        key: card.get(key, LATER_KEYS[key]) if key in LATER_KEYS else card[key]
+        for key in TRAINING_COLUMNS
+    }
 
 
 def best_run(table: pd.DataFrame, classifier: str) -> int:

@@ -84,6 +84,7 @@ def export_training(
             "status": result.status,
             "stop_reason": result.stop_reason,
             "rollbacks": result.rollbacks,
+            "restarts": result.restarts,
             "best_epoch": result.best_epoch,
             "best_val_mmd2": result.best_val_mmd2,
             "best_val_tstr": result.best_val_tstr,

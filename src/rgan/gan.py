@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from rgan.augment import augment
 from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
 from rgan.losses import (
@@ -122,6 +123,8 @@ def train_epoch(
     order, real_targets = position.order, position.real_targets
 
     def noisy(x: torch.Tensor) -> torch.Tensor:
+        """What D sees of `x`: augmented (DiffAugment), with instance noise."""
+        x = augment(x, params.augment)
         if params.instance_noise > 0:
             return x + params.instance_noise * torch.randn_like(x)
         return x

@@ -1,5 +1,6 @@
-"""Checks on each epoch's losses and gradient norms: divergence (a rollback), collapse (the end
-of the run), and the dynamic generator learning rate."""
+"""Checks on each epoch's losses and gradient norms: divergence (a rollback), a collapsed start
+(a restart with fresh networks), collapse (the end of the run), and the dynamic generator
+learning rate."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import math
 from rgan.config import TrainBudget
 
 G_FACTOR_BOUNDS = (0.1, 10.0)
+# A generator BCE loss above this (-ln 0.1): D judges the fakes under 10 % likely to be real.
+D_WINS_G_LOSS = 2.3
 
 
 def divergence(
@@ -47,6 +50,26 @@ def collapse(stats: dict[str, float], budget: TrainBudget, strikes: int) -> tupl
             f"generator gradient norm below {budget.collapse_grad_norm:g} for {strikes} epochs "
             f"in a row (last {stats['g_grad_norm']:.3g}): it no longer learns"
         ), strikes
+    return "", strikes
+
+
+def collapsed_start(
+    stats: dict[str, float], budget: TrainBudget, loss: str, epoch: int, strikes: int
+) -> tuple[str, int]:
+    """Why the run's start looks collapsed (or ""), and the updated count of consecutive epochs
+    in which D won (the generator's BCE loss above D_WINS_G_LOSS) while the generator's gradient
+    norm was below `restart_grad_norm`: D wins at once and G's gradient vanishes. Only within the
+    first `restart_within` epochs, and with the BCE loss (WGAN losses have no such scale)."""
+    if loss != "bce" or epoch > budget.restart_within:
+        return "", 0
+    stuck = stats["g_loss"] > D_WINS_G_LOSS and stats["g_grad_norm"] < budget.restart_grad_norm
+    strikes = strikes + 1 if stuck else 0
+    if strikes >= budget.restart_epochs:
+        return (
+            f"collapsed start: D won (G loss {stats['g_loss']:.3g} > {D_WINS_G_LOSS}) while the "
+            f"generator gradient norm stayed below {budget.restart_grad_norm:g} (last "
+            f"{stats['g_grad_norm']:.3g}) for {strikes} epochs in a row"
+        ), 0
     return "", strikes
 
 

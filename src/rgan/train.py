@@ -29,7 +29,7 @@ from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import estimate_training_bytes
 from rgan.gan import GAN, Batches, EpochPosition
-from rgan.guards import adjust_g_factor, collapse, divergence
+from rgan.guards import adjust_g_factor, collapse, collapsed_start, divergence
 from rgan.interrupt import StopRequest, TrainingInterrupted
 from rgan.models import Discriminator, Generator, ModelSpec
 from rgan.threads import kept_threads, starting_threads
@@ -67,6 +67,7 @@ class TrainResult:
     status: str = "completed"  # completed, stopped (early stopping), diverged or collapsed
     stop_reason: str = ""
     rollbacks: int = 0
+    restarts: int = 0  # fresh starts after a collapsed start
     autocast: bool = False  # whether training ran under bfloat16 autocast (amp, if it can run)
     threads: int = 1  # the CPU threads it trained with (rgan.threads)
 
@@ -92,6 +93,12 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def restart_seed(seed: int, restarts: int) -> int:
+    """The seed of a run's fresh networks after its `restarts`-th collapsed start: derived from
+    both, so it is reproducible and is no other run's plain seed."""
+    return int(np.random.SeedSequence([seed, restarts]).generate_state(1)[0])
 
 
 def data_fingerprint(data: PreparedData) -> str:
@@ -165,6 +172,24 @@ class Session:
         state.seconds = time.perf_counter() - started  # a probe counts as training time
         self.save(state, gan)
         return state
+
+    def restart(self, state: TrainState) -> tuple[GAN, TrainState]:
+        """Fresh networks and progress after a collapsed start, from `restart_seed`; the time
+        spent so far still counts as training time. Checkpointed at once."""
+        restarts = state.restarts + 1
+        seed = restart_seed(self.params.seed, restarts)
+        seed_everything(seed)
+        gan = GAN(model_spec(self.data, self.params), self.params, self.batches.X.device)
+        fresh = TrainState.start(gan.G.state_dict(), self.params.g_factor)
+        fresh.seconds, fresh.threads, fresh.restarts = state.seconds, state.threads, restarts
+        logger.warning(
+            "restart %d/%d: fresh networks from seed %d, epoch 0",
+            restarts,
+            self.budget.max_restarts,
+            seed,
+        )
+        self.save(fresh, gan)
+        return gan, fresh
 
     def roll_back(self, state: TrainState, problem: str, gan: GAN) -> TrainState:
         """Back to the last checkpoint, keeping the rollback count and the reduced rates."""
@@ -242,10 +267,16 @@ def log_validation(
 
 
 def early_end(
-    state: TrainState, stats: dict, budget: TrainBudget, select_by: str
+    state: TrainState, stats: dict, budget: TrainBudget, loss: str, select_by: str
 ) -> tuple[str, str]:
-    """(status, reason) when the run should end after this epoch (collapse or patience), else
-    ("", "")."""
+    """(status, reason) when the run should restart after this epoch (a collapsed start, while
+    restarts are left) or end (collapse or patience), else ("", "")."""
+    if state.restarts < budget.max_restarts:
+        collapsed, state.start_strikes = collapsed_start(
+            stats, budget, loss, state.epoch, state.start_strikes
+        )
+        if collapsed:
+            return "restart", collapsed
     collapsed, state.collapse_strikes = collapse(stats, budget, state.collapse_strikes)
     if collapsed:
         return "collapsed", collapsed
@@ -255,7 +286,8 @@ def early_end(
 
 
 def train_epochs(run: Session, gan: GAN, state: TrainState) -> tuple[TrainState, str, str]:
-    """The epoch loop: (the final state, status, reason)."""
+    """The epoch loop: (the final state, status, reason); status "restart" after a collapsed
+    start (see `early_end`)."""
     params, budget = run.params, run.budget
     session_start, session_epochs = time.perf_counter(), 0
     with StopRequest() as stop:
@@ -282,7 +314,7 @@ def train_epochs(run: Session, gan: GAN, state: TrainState) -> tuple[TrainState,
             state.epoch, session_epochs = state.epoch + 1, session_epochs + 1
             per_epoch = (time.perf_counter() - session_start) / session_epochs
             run.record(state, gan, stats, eta=per_epoch * (budget.epochs - state.epoch))
-            status, reason = early_end(state, stats, budget, run.select_by)
+            status, reason = early_end(state, stats, budget, params.loss, run.select_by)
             # Epochs inside a loss-ratio streak are suspect: no checkpoint, so a rollback goes
             # back to before the streak.
             due = state.epoch % budget.checkpoint_every == 0 and not state.loss_ratio_strikes
@@ -306,6 +338,11 @@ def train_rcgan(
     if params.batch_size > len(data.y["train"]):
         raise ValueError(
             f"batch_size {params.batch_size} exceeds the {len(data.y['train'])} training samples"
+        )
+    if params.augment != "none" and data.mask is not None:
+        raise ValueError(
+            f"augment {params.augment} would move the discriminator's inputs off their masks: "
+            "this data set has missing values or varying lengths; use augment none"
         )
     seed_everything(params.seed)
     gan = GAN(model_spec(data, params), params, device)
@@ -350,6 +387,9 @@ def train_rcgan(
             "validation TRTR (TSTR's reference, real training data): %.3f", run.validator.trtr
         )
     state, status, reason = train_epochs(run, gan, state)
+    while status == "restart":
+        gan, state = run.restart(state)
+        state, status, reason = train_epochs(run, gan, state)
     discard_interrupted_state(checkpoint_dir)  # a diverged run ends at its last checkpoint
     if run.board is not None:
         run.board.close()
@@ -380,6 +420,7 @@ def finish(gan: GAN, state: TrainState, status: str, reason: str, resumed_from: 
         status=status,
         stop_reason=reason,
         rollbacks=state.rollbacks,
+        restarts=state.restarts,
         autocast=gan.trained_as.amp,
         threads=state.threads,
     )

@@ -38,6 +38,8 @@ class TrainState:
     snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)  # progress GIF
     loss_ratio_strikes: int = 0  # epochs in a row with g/d loss outside its limits
     collapse_strikes: int = 0  # epochs in a row with a vanished generator gradient
+    start_strikes: int = 0  # epochs in a row that look like a collapsed start
+    restarts: int = 0  # restarts with fresh networks after a collapsed start
     rollbacks: int = 0  # divergence rollbacks so far
     lr_scale: float = 1.0  # rollback_lr_factor ** rollbacks
     position: EpochPosition | None = None  # the epoch in progress, if stopped inside one
@@ -62,6 +64,8 @@ class TrainState:
             "snapshots": self.snapshots,
             "loss_ratio_strikes": self.loss_ratio_strikes,
             "collapse_strikes": self.collapse_strikes,
+            "start_strikes": self.start_strikes,
+            "restarts": self.restarts,
             "rollbacks": self.rollbacks,
             "lr_scale": self.lr_scale,
             "position": None if self.position is None else self.position.to_checkpoint(),
@@ -85,6 +89,9 @@ class TrainState:
             snapshots=saved["snapshots"],
             loss_ratio_strikes=saved["loss_ratio_strikes"],
             collapse_strikes=saved["collapse_strikes"],
+            # 0 in checkpoints written before restarts were kept
+            start_strikes=saved.get("start_strikes", 0),
+            restarts=saved.get("restarts", 0),
             rollbacks=saved["rollbacks"],
             lr_scale=saved["lr_scale"],
             position=None if position is None else EpochPosition.from_checkpoint(position, device),
