@@ -95,6 +95,12 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def seeded_gan(data: PreparedData, params: RunParams, seed: int, device: torch.device) -> GAN:
+    """New networks for `data`, their weights (and every later draw) from `seed`."""
+    seed_everything(seed)
+    return GAN(model_spec(data, params), params, device)
+
+
 def restart_seed(seed: int, restarts: int) -> int:
     """The seed of a run's fresh networks after its `restarts`-th collapsed start: derived from
     both, so it is reproducible and is no other run's plain seed."""
@@ -178,8 +184,7 @@ class Session:
         spent so far still counts as training time. Checkpointed at once."""
         restarts = state.restarts + 1
         seed = restart_seed(self.params.seed, restarts)
-        seed_everything(seed)
-        gan = GAN(model_spec(self.data, self.params), self.params, self.batches.X.device)
+        gan = seeded_gan(self.data, self.params, seed, self.batches.X.device)
         fresh = TrainState.start(gan.G.state_dict(), self.params.g_factor)
         fresh.seconds, fresh.threads, fresh.restarts = state.seconds, state.threads, restarts
         logger.warning(
@@ -344,8 +349,7 @@ def train_rcgan(
             f"augment {params.augment} would move the discriminator's inputs off their masks: "
             "this data set has missing values or varying lengths; use augment none"
         )
-    seed_everything(params.seed)
-    gan = GAN(model_spec(data, params), params, device)
+    gan = seeded_gan(data, params, params.seed, device)
     select_by = selection_rule(budget, params)
     identity = {
         "params": asdict(params),
