@@ -14,10 +14,11 @@ from rgan.train import TrainResult, train_rcgan
 
 
 def train_and_export(
-    data: PreparedData, folder: Path, epochs: int = 1, eval_samples: int = 50
+    data: PreparedData, folder: Path, epochs: int = 1, eval_samples: int = 50, **run_keys
 ) -> tuple[TrainResult, TrainingOutputs]:
-    """Train hidden 8, batch 16 on `data` (checkpoints in folder/ckpt), export into `folder`."""
-    params = RunParams(hidden=8, batch_size=16)
+    """Train hidden 8, batch 16 (and `run_keys`) on `data` (checkpoints in folder/ckpt), export
+    into `folder`."""
+    params = RunParams(hidden=8, batch_size=16, **run_keys)
     budget = TrainBudget(epochs=epochs, eval_every=1, checkpoint_every=1, eval_samples=eval_samples)
     result = train_rcgan(data, params, budget, folder / "ckpt", torch.device("cpu"))
     outputs = TrainingOutputs.in_folder(folder)

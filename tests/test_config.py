@@ -209,7 +209,7 @@ def test_nested_config_values_take_the_types_of_the_schema():
     assert same(
         config["experiments"]["mnist"],
         {  # merged over config.yaml's mnist preset (its run values and training budget)
-            "run": {"augment": "translation_2d", "hidden": 128},
+            "run": {"augment": "translation_2d", "match_marginals": True, "hidden": 128},
             "grid": {"seed": [0, 1], "lr": [1e-3, 0.01]},
             "train": {"epochs": 150},
         },

@@ -73,7 +73,8 @@ def test_numbers_in_exponent_form_in_config_yaml_are_numbers(tmp_path):
         assert count == 1, key
     workdir = workdir_with(tmp_path, text.encode())
     result = snakemake(workdir, "--dry-run")
-    assert "results/models/digits/bidirectional~True/lr~0.0005/seed~0/generator.pt" in result.stdout
+    run = "bidirectional~True/lr~0.0005/match_marginals~True/seed~0"
+    assert f"results/models/digits/{run}/generator.pt" in result.stdout
 
 
 def test_config_yaml_that_is_not_utf8_stops_in_a_line_naming_it(tmp_path):

@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 
 from rgan.checkpoint import UnreadableFileError
 from rgan.data.prepare import Scaler
 from rgan.data.sequences import UNLABELLED
-from rgan.generate import LEVELS_KEY, MASK_POOL_KEY, MaskPool, draw_synthetic
+from rgan.generate import LEVELS_KEY, MARGINALS_KEY, MASK_POOL_KEY, MaskPool, draw_synthetic
 from rgan.io import save_npz
+from rgan.marginals import MarginalMap
 from rgan.models import load_generator
+
+T = TypeVar("T")
 
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes an unsigned 64-bit integer
 PROG = "rgan"
@@ -24,10 +28,11 @@ SAMPLE_DESCRIPTION = (
     "Draw sequences from a generator.pt. When the model's data had observation masks, each "
     "sequence takes the mask of a random training sequence of its class and, where that mask "
     "is 0, the fill the real data got, as the workflow's evaluate rule does; the npz then holds "
-    "`mask`. When the model's training data took at most 256 distinct values (image pixels), "
-    "samples are rounded to those, as the workflow's are. Generators written before rgan saved "
-    "the training masks (or values) with the model have none: their samples come without masks "
-    "(or unrounded), as before."
+    "`mask`. When the model's run matched marginals, samples are first mapped onto the "
+    "training data's distribution of each value. When the model's training data took at most "
+    "256 distinct values (image pixels), samples are rounded to those, as the workflow's are. "
+    "Generators written before rgan saved the training masks (or values) with the model have "
+    "none: their samples come without masks (or unrounded), as before."
 )
 
 
@@ -107,25 +112,22 @@ def sample_labels(args: argparse.Namespace, n_classes: int, conditional: bool) -
     return np.sort(np.arange(args.n) % n_classes)
 
 
-def mask_pool(payload: dict[str, Any], model: str) -> MaskPool | None:
-    """The training masks saved with the generator, if its data had masks; None otherwise.
-    Generators saved before rgan stored them get none: their samples have no masks."""
-    if MASK_POOL_KEY not in payload:
+def saved_entry(
+    payload: dict[str, Any], key: str, model: str, read: Callable[[Any], T]
+) -> T | None:
+    """The entry `key` saved with the generator, read by `read`; None if the generator has none
+    (its run did not save one, or rgan did not store it yet)."""
+    if key not in payload:
         return None
     try:
-        return MaskPool.from_payload(payload[MASK_POOL_KEY])
+        return read(payload[key])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        fail(f"{model}: unusable {MASK_POOL_KEY!r} ({error!r}); {ADVICE}")
+        fail(f"{model}: unusable {key!r} ({error!r}); {ADVICE}")
 
 
-def saved_levels(payload: dict[str, Any], model: str) -> np.ndarray | None:
-    """The training data's values saved with the generator, if they were few; else None."""
-    if LEVELS_KEY not in payload:
-        return None
-    try:
-        return np.asarray(payload[LEVELS_KEY].numpy(), dtype=np.float32)
-    except (TypeError, ValueError, AttributeError) as error:
-        fail(f"{model}: unusable {LEVELS_KEY!r} ({error!r}); {ADVICE}")
+def levels_of(entry: Any) -> np.ndarray:
+    """The training data's values, as saved by export."""
+    return np.asarray(entry.numpy(), dtype=np.float32)
 
 
 def write(path: Path, **arrays: np.ndarray) -> None:
@@ -143,9 +145,16 @@ def sample(args: argparse.Namespace) -> None:
     spec = generator.spec
     labels = sample_labels(args, spec.n_classes, spec.conditional)
     class_names = np.array(entry(payload, "class_names", args.model))
-    pool = mask_pool(payload, args.model)
-    levels = saved_levels(payload, args.model) if args.round_to_levels else None
-    X, labels, masks = draw_synthetic(generator, labels, args.seed, pool, levels)
+    pool = saved_entry(payload, MASK_POOL_KEY, args.model, MaskPool.from_payload)
+    levels = (
+        saved_entry(payload, LEVELS_KEY, args.model, levels_of) if args.round_to_levels else None
+    )
+    marginals = (
+        saved_entry(payload, MARGINALS_KEY, args.model, MarginalMap.from_payload)
+        if args.match_marginals
+        else None
+    )
+    X, labels, masks = draw_synthetic(generator, labels, args.seed, pool, levels, marginals)
     if args.original_scale:
         X = Scaler(**entry(payload, "scaler", args.model)).inverse(X)
     arrays = {"X": X, "y": labels.astype(np.int64), "class_names": class_names}
@@ -182,6 +191,13 @@ def parser() -> argparse.ArgumentParser:
         default=True,
         help="round to the values the training data took, when they took at most 256 "
         "(default: on, as in the workflow's generate.round_to_levels)",
+    )
+    sampler.add_argument(
+        "--match-marginals",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="map samples onto the training data's marginals when the model's run matched "
+        "them (run key match_marginals; default: on, as in the workflow)",
     )
     sampler.add_argument(
         "-o",

@@ -120,6 +120,12 @@ class RunParams(FromConfig):
         "the average's decay starts low and grows to `ema` ((1 + t) / (10 + t) after t steps), "
         "so it does not lag hundreds of steps behind the generator early on",
     )
+    match_marginals: bool = key(
+        False,
+        "samples mapped, per class and step x feature, onto the training split's distribution "
+        "of that value (quantile mapping fitted when training ends; evaluation also reports "
+        "the unmapped samples' raw_* scores)",
+    )
     amp: bool = key(False, "bfloat16 automatic mixed precision (torch.amp)")
     seed: int = key(0, "seed of the networks' weights, noise and batches", minimum=0)
 

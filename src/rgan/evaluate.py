@@ -22,7 +22,7 @@ from rgan.metrics.posthoc import discriminative_score, predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
 from rgan.metrics.protocol import summary
 from rgan.metrics.protocol_suite import protocol_runs
-from rgan.metrics.utility import tstr_scores, utility_scores
+from rgan.metrics.utility import accuracy, tstr_scores, utility_scores
 from rgan.provenance import PROVENANCE_KEYS
 
 TRAINING_COLUMNS = (
@@ -83,20 +83,47 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
         synthetic_test, real_test, bandwidth, settings.mmd_permutations, seed
     )
     train, _ = equal_sizes(data.X["train"], real_test, seed, limit)
-    discriminative = discriminative_score(data.X["test"], synthetic, seed, limit)
-    detection = detection_scores(data.X["test"], synthetic, seed, limit, settings.threads)
     return {
         "mmd2": mmd2,
         "mmd2_p_value": p_value,
         "mmd2_floor": mmd2_unbiased(train, real_test, bandwidth),
         "mmd2_bandwidth": bandwidth,
         "mmd2_median_bandwidth": median,
-        "discriminative_score": discriminative,
-        **detection,
-        **strongest_detection(detection, discriminative),
+        **detection(data.X["test"], synthetic, settings),
         "predictive_mae": predictive_mae(synthetic, data.X["test"], seed, limit),
         "predictive_mae_real": predictive_mae(data.X["train"], data.X["test"], seed, limit),
     }
+
+
+def detection(real: np.ndarray, synthetic: np.ndarray, settings: EvalSettings) -> dict:
+    """TimeGAN's discriminative score (the GRU), each detector's score, and the strongest."""
+    seed, limit = settings.seed, settings.max_points
+    discriminative = discriminative_score(real, synthetic, seed, limit)
+    scores = detection_scores(real, synthetic, seed, limit, settings.threads)
+    return {
+        "discriminative_score": discriminative,
+        **scores,
+        **strongest_detection(scores, discriminative),
+    }
+
+
+RAW_COLUMNS = ("detection_strongest", "detection_strongest_by")
+
+
+def raw_scores(data: PreparedData, raw: SequenceDataset, settings: EvalSettings) -> dict:
+    """What the samples score before their marginals are matched (run key match_marginals):
+    `raw_detection_strongest` (and `_by`), and for labelled data
+    `raw_tstr_logistic_regression_accuracy`, on the 1× set."""
+    base = len(raw.y) // settings.sample_multiplier
+    X, y = raw.X[:base], raw.y[:base]
+    found = detection(data.X["test"], X, settings)
+    scores = {f"raw_{column}": found[column] for column in RAW_COLUMNS}
+    if raw.labelled:
+        test = (data.X["test"], data.y["test"])
+        scores["raw_tstr_logistic_regression_accuracy"] = accuracy(
+            "logistic_regression", (X, y), test, settings.seed
+        )
+    return scores
 
 
 def protocol_scores(real: np.ndarray, synthetic: np.ndarray, settings: EvalSettings) -> dict:
@@ -144,12 +171,16 @@ def privacy(
 
 
 def evaluate_run(
-    data: PreparedData, synthetic: SequenceDataset, card: dict, settings: EvalSettings
+    data: PreparedData,
+    synthetic: SequenceDataset,
+    card: dict,
+    settings: EvalSettings,
+    raw: SequenceDataset | None = None,
 ) -> tuple[dict, dict | None]:
     """(result, distances): utility (TRTR/TSTR/TRTS per classifier on the 1× samples, the first
     1/sample_multiplier of them; TSTR with each extra multiplier; TRTR only for an RGAN's
     unlabelled samples), fidelity and privacy metrics of one run; identification when the labels
-    name people."""
+    name people; `raw_scores` of the same samples before marginal matching, if given."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
@@ -183,6 +214,8 @@ def evaluate_run(
             settings.threads,
         )
     metrics |= fidelity(data, synthetic.X, settings)
+    if raw is not None:
+        metrics |= raw_scores(data, raw, settings)
     if data.protocol and settings.protocol_repeats:
         metrics |= protocol_scores(data.X["train"], synthetic.X, settings)
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)

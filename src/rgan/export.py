@@ -13,7 +13,14 @@ import torch
 from rgan import plots
 from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
-from rgan.generate import LEVELS_KEY, MASK_POOL_KEY, MaskPool, levels_of
+from rgan.generate import (
+    LEVELS_KEY,
+    MARGINALS_KEY,
+    MASK_POOL_KEY,
+    MaskPool,
+    levels_of,
+    marginal_map_of,
+)
 from rgan.io import atomic_path, write_json
 from rgan.models import save_generator
 from rgan.provenance import provenance
@@ -55,8 +62,9 @@ def export_training(
     outputs: TrainingOutputs,
 ) -> None:
     """Write every file of `outputs`. The generator carries the training split's masks when
-    the data have masks, and its values when they are few, so that `rgan sample` draws
-    class-matched masks and rounds as the workflow does."""
+    the data have masks, its values when they are few, and its marginal map when the run
+    matches marginals, so that `rgan sample` draws class-matched masks, maps and rounds as the
+    workflow does."""
     extra = {
         "params": asdict(params),
         "scaler": asdict(data.scaler),
@@ -70,7 +78,10 @@ def export_training(
     levels = levels_of(data)
     if levels is not None:
         extra[LEVELS_KEY] = torch.from_numpy(levels)
-    save_generator(outputs.generator, result.generator.cpu(), extra)
+    generator = result.generator.cpu()
+    if params.match_marginals:
+        extra[MARGINALS_KEY] = marginal_map_of(generator, data).to_payload()
+    save_generator(outputs.generator, generator, extra)
     history = pd.DataFrame(result.history, columns=HISTORY_COLUMNS)
     with atomic_path(outputs.history) as tmp:
         history.to_csv(tmp, index=False)

@@ -1,6 +1,7 @@
 """Synthetic data from a trained generator: labelled with classes balanced (RCGAN), or
 unlabelled (RGAN); with observation masks of real sequences of the same class when the data
-have masks; rounded to the training data's values when those are few (`rgan.quantise`).
+have masks; mapped onto the training data's marginals when the run matches them
+(`rgan.marginals`); rounded to the training data's values when those are few (`rgan.quantise`).
 `rgan sample` and the evaluate rule both draw through `draw_synthetic`."""
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import torch
 
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
+from rgan.marginals import REFERENCE_PER_CLASS, REFERENCE_SEED, MarginalMap
 from rgan.masks import apply_mask, missing_fill, sample_masks
 from rgan.models import Generator, load_generator
 from rgan.quantise import quantise, value_levels
 
 MASK_POOL_KEY = "mask_pool"  # the generator.pt entry holding a MaskPool (absent: no masks)
 LEVELS_KEY = "value_levels"  # the generator.pt entry holding the data's levels (absent: none)
+MARGINALS_KEY = "marginal_map"  # the generator.pt entry holding a MarginalMap (absent: none)
 
 logger = logging.getLogger(__name__)
 
@@ -79,17 +82,33 @@ def levels_of(data: PreparedData) -> np.ndarray | None:
     return value_levels(data.X["train"], None if data.mask is None else data.mask["train"])
 
 
+def marginal_map_of(generator: Generator, data: PreparedData) -> MarginalMap:
+    """The map from `generator`'s marginals (REFERENCE_PER_CLASS sequences per class, drawn from
+    REFERENCE_SEED) onto the training split's, per class for an RCGAN (see `rgan.marginals`)."""
+    conditional = generator.spec.conditional
+    n_classes = generator.spec.n_classes if conditional else 1
+    labels = balanced_labels(n_classes, REFERENCE_PER_CLASS * n_classes)
+    generated = sample_sequences(generator, labels, REFERENCE_SEED)
+    real_labels = data.y["train"] if conditional else np.full(len(data.y["train"]), UNLABELLED)
+    mask = None if data.mask is None else data.mask["train"]
+    generated_labels = labels if conditional else np.full(len(labels), UNLABELLED)
+    return MarginalMap.fit(generated, generated_labels, data.X["train"], real_labels, mask)
+
+
 def draw_synthetic(
     generator: Generator,
     labels: np.ndarray,
     seed: int,
     pool: MaskPool | None,
     levels: np.ndarray | None = None,
+    marginals: MarginalMap | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(X, y, masks): `sample_sequences`, rounded to `levels` if given; y is `labels`, or
-    UNLABELLED throughout for an RGAN; with a pool, each sequence takes a mask drawn for its y
-    and the fill where it is 0."""
+    """(X, y, masks): `sample_sequences`, mapped by `marginals` and rounded to `levels` where
+    given; y is `labels`, or UNLABELLED throughout for an RGAN; with a pool, each sequence
+    takes a mask drawn for its y and the fill where it is 0."""
     X = sample_sequences(generator, labels, seed)
+    if marginals is not None:
+        X = marginals.apply(X, labels, seed)
     if levels is not None:
         X = quantise(X, levels)
     if not generator.spec.conditional:
@@ -112,11 +131,13 @@ def generate_balanced(
     seed: int,
     multiplier: int = 1,
     round_to_levels: bool = True,
+    match_marginals: bool = True,
 ) -> SequenceDataset:
     """Sample `multiplier` × `samples_per_class` per class, or × as many as the training split
     when None (an RGAN draws as many, unlabelled); the first 1/multiplier of them are the 1×
     set. When the data have masks, each sample takes the mask of a random training sample of
-    its class; with `round_to_levels`, when the data take few values, samples take only those."""
+    its class; with `match_marginals`, samples go through the generator's marginal map if it
+    has one; with `round_to_levels`, when the data take few values, samples take only those."""
     generator, payload = load_generator(generator_path)
     n_classes = generator.spec.n_classes
     n_train = len(data.y["train"])
@@ -125,7 +146,11 @@ def generate_balanced(
     levels = levels_of(data) if round_to_levels else None
     if levels is not None:
         logger.info("samples rounded to the %d values the training split takes", len(levels))
-    X, labels, masks = draw_synthetic(generator, labels, seed, MaskPool.of(data), levels)
+    marginals = None
+    if match_marginals and MARGINALS_KEY in payload:
+        marginals = MarginalMap.from_payload(payload[MARGINALS_KEY])
+        logger.info("samples mapped onto the training split's marginals")
+    X, labels, masks = draw_synthetic(generator, labels, seed, MaskPool.of(data), levels, marginals)
     return SequenceDataset(
         X=X,
         mask=masks,

@@ -12,14 +12,16 @@ data = PreparedData.load(snakemake.input.prepared)
 card = read_json(snakemake.input.card)
 title = f"{snakemake.wildcards.dataset}: {snakemake.wildcards.run}"
 
-synthetic = generate_balanced(
-    snakemake.input.generator,
-    data,
+drawing = dict(
     samples_per_class=snakemake.params.samples_per_class,
     seed=card["params"]["seed"],
     multiplier=snakemake.params.multiplier,
     round_to_levels=snakemake.params.round_to_levels,
 )
+synthetic = generate_balanced(snakemake.input.generator, data, **drawing)
+raw = None
+if card["params"].get("match_marginals"):  # also score the samples before matching
+    raw = generate_balanced(snakemake.input.generator, data, match_marginals=False, **drawing)
 synthetic.save(snakemake.output.samples)
 plots.class_grid(
     synthetic.X,
@@ -32,7 +34,7 @@ plots.class_grid(
 logger.info("wrote %d synthetic sequences", len(synthetic.y))
 
 settings = EvalSettings.from_config({**snakemake.params.settings, "threads": snakemake.threads})
-result, distances = evaluate_run(data, synthetic, card, settings)
+result, distances = evaluate_run(data, synthetic, card, settings, raw)
 result.update(dataset=snakemake.wildcards.dataset, run=snakemake.wildcards.run)
 plots.embedding_plot(data.X["test"], synthetic.X, snakemake.output.embedding, title)
 plots.distance_plot(
