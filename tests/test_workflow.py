@@ -25,6 +25,7 @@ from runner import (
 )
 
 from rgan.metrics.detection import DETECTORS
+from rgan.metrics.per_class import LARGER_IS_WORSE
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,9 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
         generic = re.sub("|".join(CLASSIFIERS), "<classifier>", generic)
         generic = re.sub("_(accuracy|f1_macro|auroc|auprc)", "_<metric>", generic)
         generic = re.sub(r"_x\d+_", "_x<m>_", generic)
+        generic = re.sub(
+            f"^worst_class_({'|'.join(LARGER_IS_WORSE)})", "worst_class_<score>", generic
+        )
         assert f"| `{generic}` |" in readme, f"column {column} is not documented in README.md"
     assert row["dataset"] == "digits" and row["hidden"] == 32 and row["status"] == "completed"
     assert (
@@ -74,7 +78,16 @@ def test_csv_has_the_documented_columns_with_values_in_range(finished):
     assert all(0.0 <= score <= 0.5 for score in detectors.values())
     assert row["detection_strongest"] == pytest.approx(max(detectors.values()))
     assert detectors[row["detection_strongest_by"]] == row["detection_strongest"]
-    for figure in ("embedding.png", "privacy.png"):
+    # Per class: every class of the run's samples scored, the worst of each score in the CSV.
+    result = json.loads(next((finished / "results/eval/digits").glob("**/*.json")).read_text())
+    classes = result["per_class"]
+    assert list(classes) == [str(label) for label in range(10)]
+    for score, larger_is_worse in LARGER_IS_WORSE.items():
+        values = {name: scores[score] for name, scores in classes.items()}
+        worst = (max if larger_is_worse else min)(values, key=values.__getitem__)
+        assert row[f"worst_class_{score}"] == pytest.approx(values[worst])
+        assert str(row[f"worst_class_{score}_class"]) == worst
+    for figure in ("embedding.png", "privacy.png", "per_class.png"):
         assert next((finished / "results/eval/digits").rglob(figure)).stat().st_size > 5000
     assert (finished / "results/tstr/digits_best.png").stat().st_size > 5000
     assert (finished / "results/data/digits/real_inputs.png").stat().st_size > 1000
@@ -262,6 +275,7 @@ def test_report_contains_the_results_table(finished):
     assert {
         "embedding.png",
         "privacy.png",
+        "per_class.png",
         "digits_best.png",
         "digits_grid.png",
         "digits_points.csv",

@@ -116,7 +116,7 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
         **TINY,
         "datasets": ["sines"],
         "data": {"sines": {"max_samples": 800}},
-        "run": {"model": "rgan", "hidden": 16},
+        "run": {"model": "rgan", "hidden": 16, "match_marginals": True},
         "train": {**TINY["train"], "epochs": 2},
         "evaluate": {
             **TINY["evaluate"],
@@ -136,7 +136,8 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
     workdir = new_workdir(tmp_path / "sines", config)
     snakemake(workdir, "--cores", "2")
     row = pd.read_csv(workdir / "results/tstr/sines.csv").iloc[0]
-    assert row["run"] == "model~rgan/hidden~16/seed~0" and row["status"] == "completed"
+    assert row["run"] == "model~rgan/hidden~16/match_marginals~True/seed~0"
+    assert row["status"] == "completed"
     assert not [column for column in row.index if column.startswith(("trtr_", "tstr_"))]
     assert row["mmd2"] > 0 and 0.0 <= row["detection_strongest"] <= 0.5
     # The protocol's scores, against every real window, mean and half-width over 2 seeds.
@@ -144,6 +145,10 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
     # A sigmoid predictor's MAE on [0, 1] data (2 epochs of training: far from the real 0.094).
     assert 0.0 < row["protocol_predictive"] < 1.0 and row["protocol_context_fid"] > 0
     assert row["protocol_correlational"] > 0 and row["protocol_predictive_ci95"] >= 0
+    # The samples before marginal matching get the targets' protocol scores too.
+    for score in ("discriminative", "predictive"):
+        assert 0.0 <= row[f"raw_protocol_{score}"] < 1.0
+        assert row[f"raw_protocol_{score}"] != row[f"protocol_{score}"]
     # Every window trained the generator: no held-out data, so no membership attack.
     assert row[["mia_auc", "memorisation_p_value"]].isna().all()
     readme = (REPO / "README.md").read_text()
@@ -165,6 +170,7 @@ def test_unlabelled_protocol_dataset_runs_through_the_dag_with_an_rgan(tmp_path)
     targets = pd.read_csv(workdir / "results/benchmark/targets.csv").set_index("column")
     assert set(targets["dataset"]) == {"sines"}
     assert targets.at["protocol_predictive", "value"] == row["protocol_predictive"]
+    assert targets.at["protocol_predictive", "raw_value"] == row["raw_protocol_predictive"]
     assert targets.at["train_seconds", "value"] == row["train_seconds"]
     assert bool(targets.at["train_seconds", "met"])  # 2 epochs: well within 15 minutes
     targets_md = (workdir / "results/benchmark/targets.md").read_text()

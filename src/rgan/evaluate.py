@@ -4,6 +4,7 @@ dataset into one table."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -15,13 +16,14 @@ from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.grid import point_of
 from rgan.io import atomic_path, read_json
-from rgan.metrics.detection import detection_scores, strongest_detection
+from rgan.metrics.detection import all_detectors
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
-from rgan.metrics.posthoc import discriminative_score, predictive_mae
+from rgan.metrics.per_class import per_class_scores, worst_class
+from rgan.metrics.posthoc import predictive_mae
 from rgan.metrics.privacy import equal_sizes, membership_inference, three_sample_test
 from rgan.metrics.protocol import summary
-from rgan.metrics.protocol_suite import protocol_runs
+from rgan.metrics.protocol_suite import SCORES, protocol_runs
 from rgan.metrics.utility import accuracy, tstr_scores, utility_scores
 from rgan.provenance import PROVENANCE_KEYS
 
@@ -89,35 +91,30 @@ def fidelity(data: PreparedData, synthetic: np.ndarray, settings: EvalSettings) 
         "mmd2_floor": mmd2_unbiased(train, real_test, bandwidth),
         "mmd2_bandwidth": bandwidth,
         "mmd2_median_bandwidth": median,
-        **detection(data.X["test"], synthetic, settings),
+        **all_detectors(data.X["test"], synthetic, seed, limit, settings.threads),
         "predictive_mae": predictive_mae(synthetic, data.X["test"], seed, limit),
         "predictive_mae_real": predictive_mae(data.X["train"], data.X["test"], seed, limit),
     }
 
 
-def detection(real: np.ndarray, synthetic: np.ndarray, settings: EvalSettings) -> dict:
-    """TimeGAN's discriminative score (the GRU), each detector's score, and the strongest."""
-    seed, limit = settings.seed, settings.max_points
-    discriminative = discriminative_score(real, synthetic, seed, limit)
-    scores = detection_scores(real, synthetic, seed, limit, settings.threads)
-    return {
-        "discriminative_score": discriminative,
-        **scores,
-        **strongest_detection(scores, discriminative),
-    }
-
-
 RAW_COLUMNS = ("detection_strongest", "detection_strongest_by")
+RAW_PROTOCOL_SCORES = ("discriminative", "predictive")  # the quality targets' protocol scores
 
 
 def raw_scores(data: PreparedData, raw: SequenceDataset, settings: EvalSettings) -> dict:
     """What the samples score before their marginals are matched (run key match_marginals):
-    `raw_detection_strongest` (and `_by`), and for labelled data
-    `raw_tstr_logistic_regression_accuracy`, on the 1× set."""
+    `raw_detection_strongest` (and `_by`); for labelled data
+    `raw_tstr_logistic_regression_accuracy`; for protocol data the means of
+    `raw_protocol_discriminative` and `raw_protocol_predictive`; on the 1× set."""
     base = len(raw.y) // settings.sample_multiplier
     X, y = raw.X[:base], raw.y[:base]
-    found = detection(data.X["test"], X, settings)
+    found = all_detectors(data.X["test"], X, settings.seed, settings.max_points, settings.threads)
     scores = {f"raw_{column}": found[column] for column in RAW_COLUMNS}
+    if data.protocol and settings.protocol_repeats:
+        found = protocol_scores(data.X["train"], X, settings, RAW_PROTOCOL_SCORES)
+        scores |= {
+            f"raw_protocol_{name}": found[f"protocol_{name}"] for name in RAW_PROTOCOL_SCORES
+        }
     if raw.labelled:
         test = (data.X["test"], data.y["test"])
         scores["raw_tstr_logistic_regression_accuracy"] = accuracy(
@@ -126,14 +123,19 @@ def raw_scores(data: PreparedData, raw: SequenceDataset, settings: EvalSettings)
     return scores
 
 
-def protocol_scores(real: np.ndarray, synthetic: np.ndarray, settings: EvalSettings) -> dict:
+def protocol_scores(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    settings: EvalSettings,
+    scores: Sequence[str] = SCORES,
+) -> dict:
     """The TimeGAN / Diffusion-TS benchmark's four scores as their reference code computes them,
     against every real window (the protocol trains and scores on all of them): `protocol_<score>`
     is the mean over `protocol_repeats` seeds, `protocol_<score>_ci95` its 95 % half-width
     (Diffusion-TS's display_scores). Like Diffusion-TS, the first len(real) synthetic sequences.
     The work is shared by `threads` processes."""
     seeds = range(settings.seed, settings.seed + settings.protocol_repeats)
-    runs = protocol_runs(real, synthetic[: len(real)], seeds, workers=settings.threads)
+    runs = protocol_runs(real, synthetic[: len(real)], seeds, settings.threads, scores)
     metrics = {}
     for name, values in runs.items():
         metrics[f"protocol_{name}"], metrics[f"protocol_{name}_ci95"] = summary(values)
@@ -145,6 +147,9 @@ PROTOCOL_PRIVACY = (
     "not measured in protocol mode: the generator trained on every real window, so none is "
     "held out to compare with (set data.<dataset>.protocol: false for a time split)"
 )
+
+
+NO_CLASSES = "no per-class scores: the data (or the samples) have no class labels"
 
 
 def privacy(
@@ -180,7 +185,9 @@ def evaluate_run(
     """(result, distances): utility (TRTR/TSTR/TRTS per classifier on the 1× samples, the first
     1/sample_multiplier of them; TSTR with each extra multiplier; TRTR only for an RGAN's
     unlabelled samples), fidelity and privacy metrics of one run; identification when the labels
-    name people; `raw_scores` of the same samples before marginal matching, if given."""
+    name people; `raw_scores` of the same samples before marginal matching, if given; for
+    labelled data the fidelity and privacy scores per class (`per_class`) and the worst
+    class's in the metrics."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
@@ -220,6 +227,20 @@ def evaluate_run(
         metrics |= protocol_scores(data.X["train"], synthetic.X, settings)
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
     metrics |= private
+    classes = {}
+    if labelled and (data.y["train"] != UNLABELLED).any():
+        classes = per_class_scores(
+            labelled,
+            (data.X["train"], data.y["train"]),
+            (data.X["test"], data.y["test"]),
+            synthetic.class_names,
+            metrics["mmd2_bandwidth"],
+            not data.protocol,
+            settings.seed,
+            settings.max_points,
+            settings.threads,
+        )
+        metrics |= worst_class(classes)
     if labelled and data.meta.get("labels") == "identity":
         metrics |= identification(
             (data.X["train"], data.y["train"]),
@@ -232,6 +253,7 @@ def evaluate_run(
         "params": card["params"],
         "training": training_summary(card),
         "metrics": metrics,
+        "per_class": classes,
         "n_synthetic": len(synthetic.y),
     }
     return result, distances

@@ -15,6 +15,7 @@ from PIL import Image  # noqa: E402
 
 from rgan.data.images import to_images  # noqa: E402
 from rgan.io import atomic_path  # noqa: E402
+from rgan.metrics.per_class import LARGER_IS_WORSE  # noqa: E402
 
 
 def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
@@ -188,6 +189,38 @@ def distance_plot(
     ax.set_ylabel("density")
     ax.legend()
     ax.set_title(f"{title}\nmembership-inference AUC {auc:.3f} (0.5: no leak)", fontsize=9)
+    save_figure(fig, path)
+
+
+def per_class_plot(
+    scores: dict[str, dict[str, float]], path: str | os.PathLike, title: str, missing: str
+) -> None:
+    """A table of each class's fidelity and privacy scores (rgan.metrics.per_class), each
+    column coloured from its best class (light) to its worst (dark red); without classes, a
+    figure that says `missing`."""
+    names = list(scores)
+    fig, ax = plt.subplots(figsize=(6, 1.2 + 0.28 * max(len(names), 1)))
+    if not names:
+        ax.text(0.5, 0.5, textwrap.fill(missing, 60), ha="center", va="center", fontsize=9)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=9)
+        save_figure(fig, path)
+        return
+    columns = list(LARGER_IS_WORSE)
+    values = np.array([[scores[name][column] for column in columns] for name in names])
+    badness = np.zeros_like(values)
+    for j, column in enumerate(columns):
+        finite = values[np.isfinite(values[:, j]), j]
+        if finite.size and np.ptp(finite) > 0:
+            scaled = (values[:, j] - finite.min()) / np.ptp(finite)
+            badness[:, j] = scaled if LARGER_IS_WORSE[column] else 1 - scaled
+    ax.imshow(np.nan_to_num(badness), cmap="Reds", vmin=0, vmax=1.6, aspect="auto")
+    for (i, j), value in np.ndenumerate(values):
+        ax.text(j, i, "n/a" if np.isnan(value) else f"{value:.3g}", ha="center", va="center")
+    ax.set_xticks(range(len(columns)), columns, fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_title(f"{title}\nper class (darker: worse within the column)", fontsize=9)
     save_figure(fig, path)
 
 

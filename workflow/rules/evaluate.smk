@@ -30,6 +30,13 @@ rule evaluate:
             subcategory="{dataset}",
             labels={"run": "{run}", "figure": "distance to closest record"},
         ),
+        per_class=report(
+            "results/eval/{dataset}/{run}/per_class.png",
+            caption="../report/per_class.rst",
+            category="Privacy",
+            subcategory="{dataset}",
+            labels={"run": "{run}", "figure": "per class"},
+        ),
     log:
         "results/logs/evaluate/{dataset}/{run}.log",
     benchmark:

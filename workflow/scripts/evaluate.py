@@ -3,7 +3,7 @@ utility, fidelity and privacy metrics, with their figures."""
 
 from rgan import logs, plots
 from rgan.data.prepare import PreparedData
-from rgan.evaluate import PROTOCOL_PRIVACY, EvalSettings, evaluate_run
+from rgan.evaluate import NO_CLASSES, PROTOCOL_PRIVACY, EvalSettings, evaluate_run
 from rgan.generate import generate_balanced
 from rgan.io import read_json, write_json
 
@@ -40,5 +40,6 @@ plots.embedding_plot(data.X["test"], synthetic.X, snakemake.output.embedding, ti
 plots.distance_plot(
     distances, result["metrics"]["mia_auc"], snakemake.output.privacy, title, PROTOCOL_PRIVACY
 )
+plots.per_class_plot(result["per_class"], snakemake.output.per_class, title, NO_CLASSES)
 write_json(snakemake.output.metrics, result)
 logger.info("metrics: %s", result["metrics"])

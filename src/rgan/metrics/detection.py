@@ -17,6 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from rgan.metrics.posthoc import discriminative_score
 from rgan.metrics.privacy import equal_sizes
 
 DETECTORS = ("random_forest", "hist_gradient_boosting")
@@ -82,3 +83,16 @@ def strongest_detection(scores: dict[str, float], discriminative_score: float | 
         return {"detection_strongest": float("nan"), "detection_strongest_by": ""}
     by = max(candidates, key=candidates.__getitem__)
     return {"detection_strongest": candidates[by], "detection_strongest_by": by}
+
+
+def all_detectors(
+    real: np.ndarray, synthetic: np.ndarray, seed: int, max_points: int, threads: int
+) -> dict:
+    """TimeGAN's discriminative score (the GRU), each detector's score, and the strongest."""
+    discriminative = discriminative_score(real, synthetic, seed, max_points)
+    scores = detection_scores(real, synthetic, seed, max_points, threads)
+    return {
+        "discriminative_score": discriminative,
+        **scores,
+        **strongest_detection(scores, discriminative),
+    }
