@@ -39,6 +39,7 @@ TINY = {
         "classifiers": ["logistic_regression", "random_forest"],
         "seed": 0,
         "extra_tstr_multipliers": [2],
+        "per_class": False,  # on in test_workflow.py's run, which checks it
     },
 }
 CLASSIFIERS = TINY["evaluate"]["classifiers"]

@@ -47,6 +47,7 @@ def test_grid_shared_in_concurrent_parts_covers_every_point_even_diverged_ones(t
     assert set(table["status"]) == {"diverged"}
     assert table["stop_reason"].str.contains("gradient norm").all()
     assert table["mmd2"].notna().all()  # a diverged run still has its metrics
+    assert not table.columns.str.startswith("worst_class_").any()  # evaluate.per_class: false
 
     points = pd.read_csv(workdir / "results/tstr/digits_points.csv").set_index("hidden")
     assert points.loc[32, "n_seeds"] == 2 and points.loc[16, "n_seeds"] == 1

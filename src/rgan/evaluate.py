@@ -56,6 +56,7 @@ class EvalSettings(FromConfig):
     extra_tstr_multipliers: tuple[int, ...] = ()  # TSTR also with this many × the 1× samples
     identification_confidence: float = 0.9  # probability at which a face counts as identified
     protocol_repeats: int = 5  # seeds of each benchmark-protocol score (protocol data sets; 0: off)
+    per_class: bool = True  # fidelity and privacy scores per class too (labelled data)
 
     @property
     def sample_multiplier(self) -> int:
@@ -149,7 +150,10 @@ PROTOCOL_PRIVACY = (
 )
 
 
-NO_CLASSES = "no per-class scores: the data (or the samples) have no class labels"
+NO_CLASSES = (
+    "no per-class scores: the data (or the samples) have no class labels, "
+    "or evaluate.per_class is false"
+)
 
 
 def privacy(
@@ -228,7 +232,7 @@ def evaluate_run(
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
     metrics |= private
     classes = {}
-    if labelled and (data.y["train"] != UNLABELLED).any():
+    if settings.per_class and labelled and (data.y["train"] != UNLABELLED).any():
         classes = per_class_scores(
             labelled,
             (data.X["train"], data.y["train"]),
