@@ -204,7 +204,8 @@ def evaluate_run(
     )
     labelled = (synthetic.X, synthetic.y) if synthetic.labelled else None
     metrics = {}
-    if (data.y["train"] != UNLABELLED).any():  # no TRTR (nor TSTR) without real labels
+    real_labels = (data.y["train"] != UNLABELLED).any()  # no TRTR (nor TSTR) without them
+    if real_labels:
         metrics = utility_scores(
             (data.X["train"], data.y["train"]),
             (data.X["test"], data.y["test"]),
@@ -232,7 +233,7 @@ def evaluate_run(
     private, distances = privacy(data, synthetic.X, metrics["mmd2_bandwidth"], settings)
     metrics |= private
     classes = {}
-    if settings.per_class and labelled and (data.y["train"] != UNLABELLED).any():
+    if settings.per_class and labelled and real_labels:
         classes = per_class_scores(
             labelled,
             (data.X["train"], data.y["train"]),

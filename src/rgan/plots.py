@@ -164,6 +164,16 @@ def embedding_plot(
     save_figure(fig, path)
 
 
+def message_figure(
+    fig: plt.Figure, ax: plt.Axes, message: str, title: str, path: str | os.PathLike
+) -> None:
+    """Save `fig` as a figure that only says `message`: there is nothing to plot."""
+    ax.text(0.5, 0.5, textwrap.fill(message, 60), ha="center", va="center", fontsize=9)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9)
+    save_figure(fig, path)
+
+
 def distance_plot(
     distances: dict[str, np.ndarray] | None,
     auc: float,
@@ -176,10 +186,7 @@ def distance_plot(
     (nothing held out), a figure that says `missing`."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
     if distances is None:
-        ax.text(0.5, 0.5, textwrap.fill(missing, 60), ha="center", va="center", fontsize=9)
-        ax.set_axis_off()
-        ax.set_title(title, fontsize=9)
-        save_figure(fig, path)
+        message_figure(fig, ax, missing, title, path)
         return
     members, non_members = distances["members"], distances["non_members"]
     bins = np.histogram_bin_edges(np.concatenate([members, non_members]), bins=40)
@@ -201,10 +208,7 @@ def per_class_plot(
     names = list(scores)
     fig, ax = plt.subplots(figsize=(6, 1.2 + 0.28 * max(len(names), 1)))
     if not names:
-        ax.text(0.5, 0.5, textwrap.fill(missing, 60), ha="center", va="center", fontsize=9)
-        ax.set_axis_off()
-        ax.set_title(title, fontsize=9)
-        save_figure(fig, path)
+        message_figure(fig, ax, missing, title, path)
         return
     columns = list(LARGER_IS_WORSE)
     values = np.array([[scores[name][column] for column in columns] for name in names])
