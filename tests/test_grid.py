@@ -3,8 +3,15 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from rgan.grid import by_point, plot_choices, point_of, varied
-from rgan.plots import grid_plot
+from rgan.grid import (
+    by_point,
+    frontier_curves,
+    frontier_metrics,
+    plot_choices,
+    point_of,
+    varied,
+)
+from rgan.plots import frontier_plot, grid_plot
 
 RUN = "model~rcgan/cell~lstm/hidden~{hidden}/lr~{lr}/seed~{seed}"
 
@@ -71,3 +78,38 @@ def test_grid_figure_defaults_to_the_ratio_and_the_first_two_varied_keys(tmp_pat
     assert Image.open(path).size[0] > 3 * Image.open(path).size[1] / 2  # three panels side by side
     grid_plot(table.iloc[:1], metric, [], None, tmp_path / "one.png", "digits")
     assert (tmp_path / "one.png").stat().st_size > 0
+
+
+def test_privacy_frontier_has_a_panel_per_score_and_says_when_no_point_is_private(tmp_path):
+    rows = []
+    for noise, epsilon in ((0.0, np.nan), (0.5, 40.0), (1.0, 8.0), (2.0, 2.0)):
+        for seed in (0, 1):
+            run = f"dp_noise_multiplier~{noise}/seed~{seed}"
+            rows.append(
+                {
+                    "dataset": "digits",
+                    "run": run,
+                    "point": point_of(run),
+                    "dp_noise_multiplier": noise,
+                    "seed": seed,
+                    "status": "completed",
+                    "dp_epsilon": epsilon + seed,
+                    "tstr_trtr_ratio_logistic_regression": 0.9 - noise / 4,
+                    "mia_auc": 0.6 - noise / 20,
+                    "mmd2": 0.01,
+                }
+            )
+    points = by_point(pd.DataFrame(rows))
+    metrics = frontier_metrics(points, "logistic_regression")
+    assert metrics == ["tstr_trtr_ratio_logistic_regression", "mia_auc"]
+    assert frontier_curves(points) == []  # only ε varies
+    assert points["dp_epsilon_mean"].tolist()[1:] == [40.5, 8.5, 2.5]
+    frontier_plot(points, metrics, [], tmp_path / "frontier.png", "digits")
+    width, height = Image.open(tmp_path / "frontier.png").size
+    assert width > 2 * height  # two panels side by side
+    plain = points[points["dp_noise_multiplier"] == 0]
+    frontier_plot(
+        plain, frontier_metrics(plain, "logistic_regression"), [], tmp_path / "no.png", ""
+    )
+    width, height = Image.open(tmp_path / "no.png").size
+    assert width < 1.5 * height  # one panel: the message

@@ -113,8 +113,10 @@ def test_training_log_shows_progress_and_the_csv_history(finished):
         "val_tstr",
         "val_trtr",
         "seconds",
+        "dp_epsilon",
     ]
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert history["dp_epsilon"].isna().all()  # no differential privacy
     # TSTR's reference, computed once: on every validated epoch, and only there.
     validated = history["val_tstr"].notna()
     assert validated.any() and history.loc[validated, "val_trtr"].nunique() == 1
@@ -363,6 +365,12 @@ def test_browser_catches_javascript_errors(tmp_path):
         ("run", {"hiden": 64}, "run: unknown run parameters ['hiden']"),
         ("train", {"epochs": "many"}, "'many' is not of type 'integer'"),
         ("evaluate", {"classifiers": ["svm"]}, "'svm' is not one of"),
+        (
+            "grid",
+            {"dp_noise_multiplier": [1.0], "spectral_norm": [True]},
+            "differential privacy (dp_noise_multiplier > 0 or dp_target_epsilon) cannot be "
+            "combined with spectral_norm: Opacus",
+        ),
     ],
 )
 def test_bad_config_stops_before_any_job_and_names_the_key(tmp_path, section, value, named):

@@ -13,6 +13,7 @@ SCALARS = {
     "grad_norm": ("d_grad_norm", "g_grad_norm"),
     "optimiser": ("lr", "g_factor"),
     "validation": ("val_mmd2", "val_tstr"),
+    "privacy": ("dp_epsilon",),  # private runs only (NaN otherwise, not written)
 }
 
 

@@ -127,6 +127,29 @@ class RunParams(FromConfig):
         "the unmapped samples' raw_* scores)",
     )
     amp: bool = key(False, "bfloat16 automatic mixed precision (torch.amp)")
+    dp_noise_multiplier: float = key(
+        0.0,
+        "differential privacy: DP-SGD on the discriminator with Gaussian noise of this many × "
+        "dp_max_grad_norm (0: off)",
+        minimum=0,
+    )
+    dp_max_grad_norm: float = key(
+        1.0,
+        "differential privacy: each sequence's gradient clipped to this norm",
+        exclusiveMinimum=0,
+    )
+    dp_target_epsilon: float | None = key(
+        None,
+        "differential privacy: the ε to spend over the epoch budget; the noise multiplier is "
+        "derived from it (instead of dp_noise_multiplier)",
+        exclusiveMinimum=0,
+    )
+    dp_target_delta: float | None = key(
+        None,
+        "differential privacy: δ of the guarantee (null: 1 / (10 × training sequences))",
+        exclusiveMinimum=0,
+        exclusiveMaximum=1,
+    )
     seed: int = key(0, "seed of the networks' weights, noise and batches", minimum=0)
 
     def __post_init__(self) -> None:
@@ -141,6 +164,46 @@ class RunParams(FromConfig):
             raise ValueError("aux_classifier needs class labels: it works with model rcgan only")
         if self.dynamic_g_factor and self.loss != "bce":
             raise ValueError("dynamic_g_factor follows the BCE loss ratio: use it with loss bce")
+        if self.private:
+            self.check_private()
+
+    @property
+    def private(self) -> bool:
+        """Whether the discriminator trains with differential privacy (rgan.privacy)."""
+        return self.dp_noise_multiplier > 0 or self.dp_target_epsilon is not None
+
+    def check_private(self) -> None:
+        """Refuse what differential privacy cannot be combined with, naming the keys."""
+        refused = {
+            "dp_noise_multiplier": (
+                self.dp_target_epsilon is not None and self.dp_noise_multiplier > 0,
+                "set dp_noise_multiplier or dp_target_epsilon, not both",
+            ),
+            "spectral_norm": (
+                self.spectral_norm,
+                "Opacus computes no per-sample gradients through spectral norm's parametrization",
+            ),
+            "loss": (
+                self.loss == "wgan_gp",
+                "the gradient penalty mixes real and generated sequences in one term, which "
+                "per-sample clipping cannot bound",
+            ),
+            "amp": (self.amp, "Opacus' per-sample gradients run in float32"),
+            "match_marginals": (
+                self.match_marginals,
+                "the map is fitted to the training values themselves, outside the guarantee",
+            ),
+            "dynamic_g_factor": (
+                self.dynamic_g_factor,
+                "it reads the losses on real training data, outside the guarantee",
+            ),
+        }
+        problems = [f"{name}: {why}" for name, (bad, why) in refused.items() if bad]
+        if problems:
+            raise ValueError(
+                "differential privacy (dp_noise_multiplier > 0 or dp_target_epsilon) cannot be "
+                "combined with " + "; ".join(problems)
+            )
 
     @property
     def conditional(self) -> bool:
@@ -163,7 +226,8 @@ class RunParams(FromConfig):
         pairs = [part.split("~", 1) for part in run.split("/")]
         if any(len(pair) != 2 for pair in pairs):
             raise ValueError(f"run {run!r}: expected key~value parts separated by /")
-        return cls.from_config(dict(pairs))
+        # A path writes values as Python does: None for an unset optional key.
+        return cls.from_config({key: None if value == "None" else value for key, value in pairs})
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> RunParams:
@@ -174,6 +238,7 @@ class RunParams(FromConfig):
 # The run keys in path order, and their types.
 RUN_KEYS = tuple(item.name for item in fields(RunParams))
 RUN_TYPES = typing.get_type_hints(RunParams)
+FLOAT_KEYS = {name: float in (kind, *typing.get_args(kind)) for name, kind in RUN_TYPES.items()}
 
 
 def json_type(annotation: Any) -> str | list[str]:
@@ -259,7 +324,7 @@ def typed_run_values(values: Mapping[str, Any], where: str) -> dict[str, Any]:
     if problems:
         raise ValueError("; ".join(describe(error, where) for error in problems))
     return {
-        name: float(value) if RUN_TYPES[name] is float and type(value) is int else value
+        name: float(value) if FLOAT_KEYS[name] and type(value) is int else value
         for name, value in values.items()
     }
 

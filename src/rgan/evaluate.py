@@ -38,6 +38,8 @@ TRAINING_COLUMNS = (
     "threads",
     "best_val_mmd2",
     "best_val_tstr",
+    "dp_epsilon",  # differential privacy: ε spent at δ (empty without)
+    "dp_delta",
     *PROVENANCE_KEYS,  # rgan_version, code_commit
 )
 
@@ -264,9 +266,9 @@ def evaluate_run(
     return result, distances
 
 
-# What a card written before rgan recorded these says: provenance unknown (an empty cell), and
-# no restarts (there were none).
-LATER_KEYS = dict.fromkeys(PROVENANCE_KEYS) | {"restarts": 0}
+# What a card written before rgan recorded these says: provenance unknown (an empty cell), no
+# restarts (there were none) and no differential privacy.
+LATER_KEYS = dict.fromkeys((*PROVENANCE_KEYS, "dp_epsilon", "dp_delta")) | {"restarts": 0}
 
 
 def training_summary(card: dict) -> dict:

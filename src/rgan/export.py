@@ -54,6 +54,17 @@ class TrainingOutputs:
         )
 
 
+def privacy_summary(result: TrainResult) -> dict[str, float | None]:
+    """The guarantee a run's generator has: ε spent at δ, and the noise that spent it (None
+    without differential privacy)."""
+    plan = result.privacy
+    return {
+        "dp_epsilon": result.dp_epsilon,
+        "dp_delta": None if plan is None else plan.delta,
+        "dp_noise_multiplier": None if plan is None else plan.noise_multiplier,
+    }
+
+
 def export_training(
     result: TrainResult,
     data: PreparedData,
@@ -105,6 +116,7 @@ def export_training(
             "autocast": result.autocast,
             "torch": torch.__version__,
             "threads": result.threads,
+            **privacy_summary(result),
             **provenance(),
         },
     )

@@ -5,6 +5,7 @@ stop between steps and resume from where it stood (`EpochPosition`)."""
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,8 +23,11 @@ from rgan.losses import (
     discriminator_loss,
     generator_loss,
     gradient_penalty,
+    sequence_losses,
+    step_bce,
 )
 from rgan.models import RECURRENT_LAYERS, Discriminator, Generator, ModelSpec
+from rgan.privacy import PrivacyPlan, PrivateDiscriminator
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +104,28 @@ class EpochPosition:
         return cls(step=saved["step"], **tensors)
 
 
+def private_discriminator_step(
+    private: PrivateDiscriminator,
+    noisy: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    labels: torch.Tensor,
+    real_targets: torch.Tensor,
+    fake: torch.Tensor,
+    fake_labels: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One DP-SGD step of D (PrivateDiscriminator.step): its loss and gradient norm."""
+
+    def real_losses() -> torch.Tensor:
+        logits, classes = private.module(noisy(real), labels)
+        return sequence_losses(logits, real_targets, classes, labels)
+
+    def fake_loss() -> torch.Tensor:
+        logits, _ = private.plain(noisy(fake), fake_labels)
+        return step_bce(logits, torch.zeros_like(logits), None)
+
+    return private.step(real_losses, fake_loss)
+
+
 def train_epoch(
     G: Generator,
     D: Discriminator,
@@ -112,12 +138,15 @@ def train_epoch(
     masks: torch.Tensor | None = None,
     position: EpochPosition | None = None,
     stop: Callable[[], bool] = lambda: False,
+    private: PrivateDiscriminator | None = None,
 ) -> dict[str, float] | None:
     """One pass over the shuffled training set (from `position` on, if given): mean losses and
     gradient norms of both nets; or None, with `position` at the next step, when `stop()` turned
     true (checked before every step). With `masks`, D sees real and generated values only where
     the real batch was observed (generated sequences take the real batch's masks), and per-step
-    losses skip empty steps. RGAN's networks ignore the labels."""
+    losses skip empty steps. RGAN's networks ignore the labels. With `private` (D behind
+    Opacus), each step's real batch is Poisson-sampled, and the generated sequences, as many as
+    `batch_size`, get classes drawn uniformly: nothing of them depends on the real data."""
     if position is None:
         position = EpochPosition.start(len(X), params, X.device)
     order, real_targets = position.order, position.real_targets
@@ -135,7 +164,12 @@ def train_epoch(
         if stop():
             position.step = step
             return None
-        batch = order[step * params.batch_size : (step + 1) * params.batch_size]
+        if private is None:
+            batch = order[step * params.batch_size : (step + 1) * params.batch_size]
+            fake_labels = y[batch]
+        else:
+            batch = private.real_batch(len(X), X.device)
+            fake_labels = torch.randint(G.spec.n_classes, (params.batch_size,), device=X.device)
         real, labels = X[batch], y[batch]
         mask = None if masks is None else masks[batch]
         weight = None if mask is None else mask.amax(dim=-1)  # steps with anything observed
@@ -145,7 +179,13 @@ def train_epoch(
 
         for _ in range(params.d_steps):
             with autocast:
-                fake = G(G.noise(len(batch)), labels)
+                fake = G(G.noise(len(fake_labels)), fake_labels)
+            if private is not None:
+                d_loss, d_norm = private_discriminator_step(
+                    private, noisy, real, labels, real_targets[batch], fake.detach(), fake_labels
+                )
+                continue
+            with autocast:
                 real_logits, real_classes = D(noisy(hide(real)), labels)
                 fake_logits, _ = D(noisy(hide(fake.detach())), labels)
             d_loss = discriminator_loss(
@@ -161,10 +201,11 @@ def train_epoch(
             d_norm = grad_norm(D)
             opt_d.step()
 
+        critic = D if private is None else private.plain  # no per-sample gradients for G
         with autocast:
-            fooled_logits, fooled_classes = D(noisy(hide(fake)), labels)
+            fooled_logits, fooled_classes = critic(noisy(hide(fake)), fake_labels)
         g_loss = generator_loss(params.loss, fooled_logits.float(), weight)
-        g_loss = g_loss + class_loss(fooled_classes, labels)
+        g_loss = g_loss + class_loss(fooled_classes, fake_labels)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         g_norm = grad_norm(G)
@@ -204,14 +245,29 @@ class Batches:
 
 class GAN:
     """The networks of one run and their optimizers: the generator G, the discriminator D, the
-    moving average of G's weights (when `ema` > 0, else None) and one Adam for each net. The
-    training loop sees only this object's methods, so a model family plugs in here."""
+    moving average of G's weights (when `ema` > 0, else None) and one Adam for each net; with a
+    privacy plan, D trains behind Opacus (`private`, rgan.privacy). The training loop sees only
+    this object's methods, so a model family plugs in here."""
 
-    def __init__(self, spec: ModelSpec, params: RunParams, device: torch.device):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        params: RunParams,
+        device: torch.device,
+        privacy: PrivacyPlan | None = None,
+    ):
         self.params = params
         self.G, self.D = Generator(spec).to(device), Discriminator(spec).to(device)
         betas = BETAS[params.loss]
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=params.lr, betas=betas)
+        adam_d = functools.partial(torch.optim.Adam, lr=params.lr, betas=betas)
+        self.private = None  # D behind Opacus, with privacy
+        self.discriminator = self.D  # the network whose weights are checkpointed
+        if privacy is None:
+            self.opt_d = adam_d(self.D.parameters())
+        else:
+            self.private = PrivateDiscriminator(self.D, adam_d, privacy)
+            self.D, self.opt_d = self.private.module, self.private.optimizer
+            self.discriminator = self.private.network
         self.opt_g = torch.optim.Adam(
             self.G.parameters(), lr=params.lr * params.g_factor, betas=betas
         )
@@ -245,7 +301,9 @@ class GAN:
         """`train_epoch` of this object's networks (see there)."""
         nets = (self.G, self.D, self.opt_g, self.opt_d)
         X, y, masks = batches.X, batches.y, batches.masks
-        return train_epoch(*nets, X, y, self.trained_as, self.G_average, masks, position, stop)
+        return train_epoch(
+            *nets, X, y, self.trained_as, self.G_average, masks, position, stop, self.private
+        )
 
     def validate(self, validator: Callable[[Generator], dict[str, float]]) -> dict[str, float]:
         return validator(self.exported)
@@ -255,9 +313,10 @@ class GAN:
         return {
             "generator": self.G.state_dict(),
             "generator_average": None if self.G_average is None else self.G_average.state_dict(),
-            "discriminator": self.D.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
+            "privacy": None if self.private is None else self.private.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -265,6 +324,8 @@ class GAN:
         self.G.load_state_dict(state["generator"])
         if self.G_average is not None:
             self.G_average.load_state_dict(state["generator_average"])
-        self.D.load_state_dict(state["discriminator"])
+        self.discriminator.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        if self.private is not None:
+            self.private.load_state_dict(state["privacy"])

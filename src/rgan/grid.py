@@ -70,3 +70,23 @@ def plot_choices(
     if unknown:
         raise ValueError(f"grid_plot.heatmap: {unknown} are not run parameters: {PARAMETERS}")
     return metric, (heatmap[0], heatmap[1])
+
+
+# The run keys that set a run's ε: the frontier's x axis, not one of its curves.
+PRIVACY_KEYS = ("dp_noise_multiplier", "dp_target_epsilon")
+LEAKAGE = ("mia_auc", "identification_rate_synthetic")  # identification: face data only
+
+
+def frontier_metrics(points: pd.DataFrame, classifier: str) -> list[str]:
+    """The privacy frontier's scores that the points have: utility (the TSTR/TRTR ratio of
+    `classifier`) and leakage (membership inference; identification for faces)."""
+    wanted = (f"tstr_trtr_ratio_{classifier}", *LEAKAGE)
+    return [
+        name for name in wanted if f"{name}_mean" in points and points[f"{name}_mean"].notna().any()
+    ]
+
+
+def frontier_curves(points: pd.DataFrame) -> list[str]:
+    """The keys that tell the frontier's curves apart: those the grid varies, less the seed and
+    the keys that set ε."""
+    return [name for name in varied(points) if name not in PRIVACY_KEYS]

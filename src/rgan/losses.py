@@ -59,6 +59,22 @@ def gradient_penalty(
     return ((gradient.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
+def sequence_losses(
+    logits: torch.Tensor,
+    targets: torch.Tensor,
+    class_logits: torch.Tensor | None,
+    labels: torch.Tensor,
+) -> torch.Tensor:
+    """D's loss on real sequences, one per sequence (differential privacy clips each one's
+    gradient): BCE against its target averaged over steps, plus the class loss if any."""
+    target = targets.unsqueeze(-1).expand_as(logits)
+    losses = F.binary_cross_entropy_with_logits(logits.float(), target, reduction="none")
+    losses = losses.mean(dim=1)
+    if class_logits is None:
+        return losses
+    return losses + F.cross_entropy(class_logits.float(), labels, reduction="none")
+
+
 def class_loss(class_logits: torch.Tensor | None, labels: torch.Tensor) -> torch.Tensor | float:
     """The auxiliary classifier's cross-entropy, or 0 without one."""
     if class_logits is None:

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -258,6 +259,58 @@ def side_by_side(
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(textwrap.fill(title, 120), fontsize=8)
+    save_figure(fig, path)
+
+
+def frontier_plot(
+    points: pd.DataFrame,
+    metrics: list[str],
+    curves: list[str],
+    path: str | os.PathLike,
+    title: str,
+) -> None:
+    """Each of `metrics` (seeds averaged, ± their standard deviation) against the ε the grid's
+    private points spent, a curve per combination of the `curves` keys, and each point without
+    privacy as a dashed reference line; without private points, a figure that says so."""
+    epsilon = points.get("dp_epsilon_mean", pd.Series(np.nan, index=points.index))
+    private, reference = points[epsilon.notna()], points[epsilon.isna()]
+    if private.empty or not metrics:
+        message = (
+            "no run of this grid trains with differential privacy: give the grid "
+            "dp_noise_multiplier or dp_target_epsilon values (README, 'Differential privacy')"
+        )
+        message_figure(*plt.subplots(figsize=(3.8, 3.4)), message, title, path)
+        return
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.8 * len(metrics), 3.4), squeeze=False)
+    groups = list(private.groupby(curves, sort=True)) if curves else [((), private)]
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        for key, curve in groups:
+            values = key if isinstance(key, tuple) else (key,)
+            label = ", ".join(f"{k} {v}" for k, v in zip(curves, values, strict=True)) or "DP-SGD"
+            curve = curve.sort_values("dp_epsilon_mean")
+            ax.errorbar(
+                curve["dp_epsilon_mean"],
+                curve[f"{metric}_mean"],
+                yerr=curve[f"{metric}_sd"].fillna(0),
+                fmt="-o",
+                ms=4,
+                capsize=2,
+                label=label,
+            )
+        for _, row in reference.iterrows():
+            name = "no DP" if len(reference) == 1 else f"no DP: {row['point']}"
+            ax.axhline(row[f"{metric}_mean"], ls="--", lw=1, color="0.3", label=name)
+        if metric == "mia_auc":
+            ax.axhline(0.5, ls=":", lw=1, color="0.5", label="chance")
+            ax.legend(fontsize=7)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_xlabel("ε spent (at each run's δ)")
+        ax.set_ylabel(metric, fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
     save_figure(fig, path)
 
 

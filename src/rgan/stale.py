@@ -9,7 +9,8 @@ import csv
 import shutil
 from pathlib import Path
 
-TABLES = ("{}.csv", "{}.html", "{}_best.png", "{}_points.csv", "{}_grid.png")  # results/tstr/
+# results/tstr/
+TABLES = ("{}.csv", "{}.html", "{}_best.png", "{}_points.csv", "{}_grid.png", "{}_privacy.png")
 
 
 def stale_results(results: Path, dataset: str, run: str) -> list[Path]:

@@ -32,6 +32,7 @@ from rgan.gan import GAN, Batches, EpochPosition
 from rgan.guards import adjust_g_factor, collapse, collapsed_start, divergence
 from rgan.interrupt import StopRequest, TrainingInterrupted
 from rgan.models import Discriminator, Generator, ModelSpec
+from rgan.privacy import PrivacyPlan, privacy_plan, private_budget
 from rgan.threads import kept_threads, starting_threads
 from rgan.train_state import TrainState
 from rgan.validation import Validator, selection_rule, snapshot_samples
@@ -50,6 +51,7 @@ HISTORY_COLUMNS = (
     "val_tstr",
     "val_trtr",
     "seconds",
+    "dp_epsilon",  # ε spent so far, with differential privacy
 )
 
 
@@ -70,6 +72,8 @@ class TrainResult:
     restarts: int = 0  # fresh starts after a collapsed start
     autocast: bool = False  # whether training ran under bfloat16 autocast (amp, if it can run)
     threads: int = 1  # the CPU threads it trained with (rgan.threads)
+    privacy: PrivacyPlan | None = None  # DP-SGD's settings, with differential privacy
+    dp_epsilon: float | None = None  # the ε spent at the plan's δ
 
 
 def model_spec(data: PreparedData, params: RunParams) -> ModelSpec:
@@ -95,10 +99,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def seeded_gan(data: PreparedData, params: RunParams, seed: int, device: torch.device) -> GAN:
+def seeded_gan(
+    data: PreparedData,
+    params: RunParams,
+    seed: int,
+    device: torch.device,
+    privacy: PrivacyPlan | None = None,
+) -> GAN:
     """New networks for `data`, their weights (and every later draw) from `seed`."""
     seed_everything(seed)
-    return GAN(model_spec(data, params), params, device)
+    return GAN(model_spec(data, params), params, device, privacy)
 
 
 def restart_seed(seed: int, restarts: int) -> int:
@@ -129,8 +139,24 @@ def learning_rates(
 
 
 def checkpoint(identity: dict[str, Any], state: TrainState, gan: GAN) -> dict[str, Any]:
-    """What a checkpoint holds: the settings it belongs to, the progress, the networks."""
-    return {"identity": identity, **state.to_checkpoint(), **gan.state_dict()}
+    """What a checkpoint holds: the settings it belongs to, the progress, the networks (and,
+    with differential privacy, DP-SGD's settings and the accountant's history)."""
+    plan = None if gan.private is None else asdict(gan.private.plan)
+    return {"identity": identity, **state.to_checkpoint(), **gan.state_dict(), "dp_plan": plan}
+
+
+def check_privacy_budget(saved: dict[str, Any], plan: PrivacyPlan, folder: str | Path) -> None:
+    """Refuse to continue a run with a target ε for another epoch budget than the one its
+    noise was derived for: it would spend more than its ε."""
+    planned = saved.get("dp_plan")
+    if plan.target_epsilon is None or planned is None or planned["epochs"] == plan.epochs:
+        return
+    raise ValueError(
+        f"{folder}: this run's noise spends dp_target_epsilon {plan.target_epsilon:g} over "
+        f"{planned['epochs']} epochs; continuing it for {plan.epochs} would spend more. Keep "
+        f"train.epochs at {planned['epochs']}, or move the checkpoint folder aside (`mv "
+        f"{folder} {folder}.old`) to train afresh with the new budget"
+    )
 
 
 @dataclass
@@ -147,6 +173,7 @@ class Session:
     identity: dict[str, Any]
     checkpoint_dir: str | Path
     board: TrainingBoard | None
+    privacy: PrivacyPlan | None = None
 
     def save(self, state: TrainState, gan: GAN) -> None:
         save_state(self.checkpoint_dir, checkpoint(self.identity, state, gan))
@@ -156,6 +183,8 @@ class Session:
         fresh start, checkpointed at once as a rollback target."""
         saved = load_state(self.checkpoint_dir)
         fits = saved is not None and saved["identity"] == self.identity
+        if fits and self.privacy is not None:
+            check_privacy_budget(saved, self.privacy, self.checkpoint_dir)
         if fits and saved["epoch"] <= self.budget.epochs:
             gan.load_state_dict(saved)
             state = TrainState.from_checkpoint(saved, gan.G.device)
@@ -184,7 +213,7 @@ class Session:
         spent so far still counts as training time. Checkpointed at once."""
         restarts = state.restarts + 1
         seed = restart_seed(self.params.seed, restarts)
-        gan = seeded_gan(self.data, self.params, seed, self.batches.X.device)
+        gan = seeded_gan(self.data, self.params, seed, self.batches.X.device, self.privacy)
         fresh = TrainState.start(gan.G.state_dict(), self.params.g_factor)
         fresh.seconds, fresh.threads, fresh.restarts = state.seconds, state.threads, restarts
         logger.warning(
@@ -231,6 +260,7 @@ class Session:
         (keeping the best generator) when due, and the epoch's row of log.csv."""
         budget, data = self.budget, self.data
         row = {"epoch": state.epoch, **stats, "lr": gan.lr, "g_factor": state.g_factor}
+        row["dp_epsilon"] = math.nan if gan.private is None else gan.private.epsilon()
         if self.params.dynamic_g_factor:
             state.g_factor = adjust_g_factor(state.g_factor, stats)
         if budget.snapshot_every and state.epoch % budget.snapshot_every == 0:
@@ -244,7 +274,7 @@ class Session:
             scores = gan.validate(self.validator)
             row.update(scores)
             state.offer(scores, self.select_by, gan.exported.state_dict())
-            log_validation(state, stats, scores, budget, eta)
+            log_validation(state, stats, scores, budget, eta, row["dp_epsilon"])
         row["seconds"] = state.seconds
         state.history.append(row)
         if self.board is not None:
@@ -252,11 +282,12 @@ class Session:
 
 
 def log_validation(
-    state: TrainState, stats: dict, scores: dict, budget: TrainBudget, eta: float
+    state: TrainState, stats: dict, scores: dict, budget: TrainBudget, eta: float, epsilon: float
 ) -> None:
+    spent = "" if math.isnan(epsilon) else f"  ε {epsilon:.3g}"
     logger.info(
         "epoch %d/%d  d_loss %.4f  g_loss %.4f  |∇D| %.3g  |∇G| %.3g  val_mmd2 %.5f  "
-        "val_tstr %.3f  (best @ %d)  %.0fs  ETA %.0fs",
+        "val_tstr %.3f  (best @ %d)  %.0fs  ETA %.0fs%s",
         state.epoch,
         budget.epochs,
         stats["d_loss"],
@@ -268,6 +299,7 @@ def log_validation(
         state.best.epoch,
         state.seconds,
         eta,
+        spent,
     )
 
 
@@ -349,7 +381,10 @@ def train_rcgan(
             f"augment {params.augment} would move the discriminator's inputs off their masks: "
             "this data set has missing values or varying lengths; use augment none"
         )
-    gan = seeded_gan(data, params, params.seed, device)
+    plan = privacy_plan(params, len(data.y["train"]), budget.epochs)
+    if plan is not None:
+        budget = private_run(data, plan, budget)
+    gan = seeded_gan(data, params, params.seed, device, plan)
     select_by = selection_rule(budget, params)
     identity = {
         "params": asdict(params),
@@ -368,6 +403,7 @@ def train_rcgan(
         identity,
         checkpoint_dir,
         board=None,
+        privacy=plan,
     )
     state = run.resume_or_start(gan)
     resumed_from = state.epoch
@@ -400,6 +436,29 @@ def train_rcgan(
     return finish(gan, state, status, reason, resumed_from)
 
 
+def private_run(data: PreparedData, plan: PrivacyPlan, budget: TrainBudget) -> TrainBudget:
+    """Check that a private run can keep its guarantee on `data`, log its plan, and return its
+    budget (private_budget)."""
+    if data.mask is not None:
+        raise ValueError(
+            "differential privacy: this data set has missing values or varying lengths, and "
+            "generated sequences would take the masks of real training sequences, outside the "
+            "guarantee: use data without masks, or train without dp_* keys"
+        )
+    target = "" if plan.target_epsilon is None else f" (for ε {plan.target_epsilon:g})"
+    logger.info(
+        "differential privacy: DP-SGD on the discriminator, noise multiplier %.4g%s, gradients "
+        "clipped to %g, Poisson sampling rate %.4g, δ %.3g, %d steps planned",
+        plan.noise_multiplier,
+        target,
+        plan.max_grad_norm,
+        plan.sample_rate,
+        plan.delta,
+        plan.steps,
+    )
+    return private_budget(budget)
+
+
 def finish(gan: GAN, state: TrainState, status: str, reason: str, resumed_from: int) -> TrainResult:
     """The result: the generator with the best validated weights, and the run's summary."""
     gan.G.load_state_dict(state.best.weights)
@@ -427,4 +486,6 @@ def finish(gan: GAN, state: TrainState, status: str, reason: str, resumed_from: 
         restarts=state.restarts,
         autocast=gan.trained_as.amp,
         threads=state.threads,
+        privacy=None if gan.private is None else gan.private.plan,
+        dp_epsilon=None if gan.private is None else gan.private.epsilon(),
     )

@@ -143,6 +143,13 @@ rule summarise_grid:
             category="Grid",
             labels={"dataset": "{dataset}", "item": "metric per hyper-parameter"},
         ),
+        frontier=report(
+            "results/tstr/{dataset}_privacy.png",
+            caption="../report/frontier.rst",
+            category="Privacy",
+            subcategory="{dataset}",
+            labels={"run": "the grid", "figure": "privacy frontier"},
+        ),
     log:
         "results/logs/summarise_grid/{dataset}.log",
     conda:
