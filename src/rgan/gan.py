@@ -261,13 +261,11 @@ class GAN:
         betas = BETAS[params.loss]
         adam_d = functools.partial(torch.optim.Adam, lr=params.lr, betas=betas)
         self.private = None  # D behind Opacus, with privacy
-        self.discriminator = self.D  # the network whose weights are checkpointed
         if privacy is None:
             self.opt_d = adam_d(self.D.parameters())
         else:
             self.private = PrivateDiscriminator(self.D, adam_d, privacy)
             self.D, self.opt_d = self.private.module, self.private.optimizer
-            self.discriminator = self.private.network
         self.opt_g = torch.optim.Adam(
             self.G.parameters(), lr=params.lr * params.g_factor, betas=betas
         )
@@ -283,6 +281,11 @@ class GAN:
     def exported(self) -> Generator:
         """The generator that is validated and exported: the moving average, if there is one."""
         return self.G if self.G_average is None else self.G_average
+
+    @property
+    def discriminator(self) -> torch.nn.Module:
+        """The network whose weights are checkpointed: D, or behind Opacus its DP twin."""
+        return self.D if self.private is None else self.private.network
 
     @property
     def lr(self) -> float:

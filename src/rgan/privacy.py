@@ -11,7 +11,7 @@ import copy
 import logging
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
@@ -168,7 +168,9 @@ class PrivateDiscriminator:
         return self.accountant.get_epsilon(self.plan.delta)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"history": [list(entry) for entry in self.accountant.history]}
+        """The plan (to refuse a continuation past a target's budget) and the account."""
+        history = [list(entry) for entry in self.accountant.history]
+        return {"plan": asdict(self.plan), "history": history}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.accountant.history = [tuple(entry) for entry in state["history"]]

@@ -140,15 +140,14 @@ def learning_rates(
 
 def checkpoint(identity: dict[str, Any], state: TrainState, gan: GAN) -> dict[str, Any]:
     """What a checkpoint holds: the settings it belongs to, the progress, the networks (and,
-    with differential privacy, DP-SGD's settings and the accountant's history)."""
-    plan = None if gan.private is None else asdict(gan.private.plan)
-    return {"identity": identity, **state.to_checkpoint(), **gan.state_dict(), "dp_plan": plan}
+    with differential privacy, DP-SGD's plan and the accountant's history)."""
+    return {"identity": identity, **state.to_checkpoint(), **gan.state_dict()}
 
 
 def check_privacy_budget(saved: dict[str, Any], plan: PrivacyPlan, folder: str | Path) -> None:
     """Refuse to continue a run with a target ε for another epoch budget than the one its
     noise was derived for: it would spend more than its ε."""
-    planned = saved.get("dp_plan")
+    planned = (saved.get("privacy") or {}).get("plan")
     if plan.target_epsilon is None or planned is None or planned["epochs"] == plan.epochs:
         return
     raise ValueError(
