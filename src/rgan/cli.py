@@ -5,21 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import numpy as np
 
 from rgan.checkpoint import UnreadableFileError
 from rgan.data.prepare import Scaler
 from rgan.data.sequences import UNLABELLED
-from rgan.generate import LEVELS_KEY, MARGINALS_KEY, MASK_POOL_KEY, MaskPool, draw_synthetic
+from rgan.generate import draw_synthetic, saved_extras
 from rgan.io import save_npz
-from rgan.marginals import MarginalMap
 from rgan.models import load_generator
-
-T = TypeVar("T")
 
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes an unsigned 64-bit integer
 PROG = "rgan"
@@ -112,24 +108,6 @@ def sample_labels(args: argparse.Namespace, n_classes: int, conditional: bool) -
     return np.sort(np.arange(args.n) % n_classes)
 
 
-def saved_entry(
-    payload: dict[str, Any], key: str, model: str, read: Callable[[Any], T]
-) -> T | None:
-    """The entry `key` saved with the generator, read by `read`; None if the generator has none
-    (its run did not save one, or rgan did not store it yet)."""
-    if key not in payload:
-        return None
-    try:
-        return read(payload[key])
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        fail(f"{model}: unusable {key!r} ({error!r}); {ADVICE}")
-
-
-def levels_of(entry: Any) -> np.ndarray:
-    """The training data's values, as saved by export."""
-    return np.asarray(entry.numpy(), dtype=np.float32)
-
-
 def write(path: Path, **arrays: np.ndarray) -> None:
     """save_npz, with a failure reported as one line naming the file."""
     try:
@@ -145,15 +123,10 @@ def sample(args: argparse.Namespace) -> None:
     spec = generator.spec
     labels = sample_labels(args, spec.n_classes, spec.conditional)
     class_names = np.array(entry(payload, "class_names", args.model))
-    pool = saved_entry(payload, MASK_POOL_KEY, args.model, MaskPool.from_payload)
-    levels = (
-        saved_entry(payload, LEVELS_KEY, args.model, levels_of) if args.round_to_levels else None
-    )
-    marginals = (
-        saved_entry(payload, MARGINALS_KEY, args.model, MarginalMap.from_payload)
-        if args.match_marginals
-        else None
-    )
+    try:
+        pool, levels, marginals = saved_extras(payload, args.round_to_levels, args.match_marginals)
+    except ValueError as error:
+        fail(f"{args.model}: {error}; {ADVICE}")
     X, labels, masks = draw_synthetic(generator, labels, args.seed, pool, levels, marginals)
     if args.original_scale:
         X = Scaler(**entry(payload, "scaler", args.model)).inverse(X)

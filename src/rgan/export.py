@@ -13,14 +13,7 @@ import torch
 from rgan import plots
 from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
-from rgan.generate import (
-    LEVELS_KEY,
-    MARGINALS_KEY,
-    MASK_POOL_KEY,
-    MaskPool,
-    levels_of,
-    marginal_map_of,
-)
+from rgan.generate import generator_extras
 from rgan.io import atomic_path, write_json
 from rgan.models import save_generator
 from rgan.provenance import provenance
@@ -72,27 +65,11 @@ def export_training(
     budget: dict,
     outputs: TrainingOutputs,
 ) -> None:
-    """Write every file of `outputs`. The generator carries the training split's masks when
-    the data have masks, its values when they are few, and its marginal map when the run
-    matches marginals, so that `rgan sample` draws class-matched masks, maps and rounds as the
-    workflow does."""
-    extra = {
-        "params": asdict(params),
-        "scaler": asdict(data.scaler),
-        "class_names": data.class_names,
-        "kind": data.kind,
-        "meta": data.meta,
-    }
-    pool = MaskPool.of(data)
-    if pool is not None:
-        extra[MASK_POOL_KEY] = pool.to_payload()
-    levels = levels_of(data)
-    if levels is not None:
-        extra[LEVELS_KEY] = torch.from_numpy(levels)
+    """Write every file of `outputs`. The generator carries its `generator_extras`, so that
+    `rgan sample` and `RCGAN.load` draw class-matched masks, map and round as the workflow
+    does."""
     generator = result.generator.cpu()
-    if params.match_marginals:
-        extra[MARGINALS_KEY] = marginal_map_of(generator, data).to_payload()
-    save_generator(outputs.generator, generator, extra)
+    save_generator(outputs.generator, generator, generator_extras(generator, data, params))
     history = pd.DataFrame(result.history, columns=HISTORY_COLUMNS)
     with atomic_path(outputs.history) as tmp:
         history.to_csv(tmp, index=False)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.marginals import REFERENCE_PER_CLASS, REFERENCE_SEED, MarginalMap
@@ -93,6 +94,48 @@ def marginal_map_of(generator: Generator, data: PreparedData) -> MarginalMap:
     mask = None if data.mask is None else data.mask["train"]
     generated_labels = labels if conditional else np.full(len(labels), UNLABELLED)
     return MarginalMap.fit(generated, generated_labels, data.X["train"], real_labels, mask)
+
+
+def generator_extras(generator: Generator, data: PreparedData, params: RunParams) -> dict:
+    """What generator.pt holds beside the networks: the run's keys and the data's scaler, class
+    names, kind and meta; the training split's masks when the data have masks, its values when
+    they are few, and the generator's marginal map when the run matches marginals."""
+    extra = {
+        "params": asdict(params),
+        "scaler": asdict(data.scaler),
+        "class_names": data.class_names,
+        "kind": data.kind,
+        "meta": data.meta,
+    }
+    pool = MaskPool.of(data)
+    if pool is not None:
+        extra[MASK_POOL_KEY] = pool.to_payload()
+    levels = levels_of(data)
+    if levels is not None:
+        extra[LEVELS_KEY] = torch.from_numpy(levels)
+    if params.match_marginals:
+        extra[MARGINALS_KEY] = marginal_map_of(generator, data).to_payload()
+    return extra
+
+
+def saved_extras(
+    payload: dict[str, Any], round_to_levels: bool = True, match_marginals: bool = True
+) -> tuple[MaskPool | None, np.ndarray | None, MarginalMap | None]:
+    """The mask pool, value levels and marginal map a generator.pt holds (None where it holds
+    none, or where `round_to_levels` or `match_marginals` turn them off); an entry that cannot
+    be read raises ValueError naming it."""
+    readers = {
+        MASK_POOL_KEY: (True, MaskPool.from_payload),
+        LEVELS_KEY: (round_to_levels, lambda entry: np.asarray(entry.numpy(), dtype=np.float32)),
+        MARGINALS_KEY: (match_marginals, MarginalMap.from_payload),
+    }
+    extras = []
+    for key, (wanted, read) in readers.items():
+        try:
+            extras.append(read(payload[key]) if wanted and key in payload else None)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"unusable {key!r} ({error!r})") from None
+    return tuple(extras)
 
 
 def draw_synthetic(

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from rgan.data.checks import check_dataset
 from rgan.data.idx import DataFormatError
-from rgan.data.sequences import SequenceDataset
+from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.io import load_npz, save_npz
 
 logger = logging.getLogger(__name__)
@@ -260,6 +260,39 @@ def split_indices(
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
 
 
+def validation_split(
+    y: np.ndarray, val_fraction: float, seed: int, class_names: list[str], source: str
+) -> dict[str, np.ndarray]:
+    """Train and validation rows only (the test split empty), for fitting on all the data one
+    has: stratified by label with a fixed seed, or at random for unlabelled data (all
+    UNLABELLED). A class or split too small for that is refused, naming it."""
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    labelled = bool(len(y)) and not (y == UNLABELLED).all()
+    if labelled:
+        labels, counts = np.unique(y, return_counts=True)
+        for label, count in zip(labels.tolist(), counts.tolist(), strict=True):
+            if count < 2:
+                raise DataFormatError(
+                    f"{source}: class {class_names[label]!r} has {count} sample, too few to "
+                    "keep one for training and one for validation; drop it or add samples"
+                )
+        val = math.ceil(val_fraction * len(y))
+        if min(val, len(y) - val) < len(labels):
+            raise DataFormatError(
+                f"{source}: {len(y)} samples give a validation split of {val} (val_fraction "
+                f"{val_fraction}); expected at least one sample per class ({len(labels)}) in "
+                "it and in training (add samples or change val_fraction)"
+            )
+    train, val = train_test_split(
+        np.arange(len(y)),
+        test_size=val_fraction,
+        stratify=y if labelled else None,
+        random_state=seed,
+    )
+    return {"train": np.sort(train), "val": np.sort(val), "test": np.arange(0)}
+
+
 def time_split(
     rows: int, window: int, val_fraction: float, test_fraction: float, source: str
 ) -> dict[str, np.ndarray]:
@@ -322,6 +355,14 @@ def split_and_scale(
     are refused first, naming `source` (the file)."""
     check_dataset(data, str(source))
     index = split_for(data, val_fraction, test_fraction, seed, str(source))
+    return scale_splits(data, index, normalise)
+
+
+def scale_splits(
+    data: SequenceDataset, index: dict[str, np.ndarray], normalise: str
+) -> PreparedData:
+    """The splits `index` names, missing values filled with training medians, normalised with
+    statistics of the train split."""
     X = {split: data.X[idx] for split, idx in index.items()}
     medians = None
     if np.isnan(data.X).any():
