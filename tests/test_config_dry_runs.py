@@ -73,7 +73,7 @@ def test_numbers_in_exponent_form_in_config_yaml_are_numbers(tmp_path):
         assert count == 1, key
     workdir = workdir_with(tmp_path, text.encode())
     result = snakemake(workdir, "--dry-run")
-    run = "bidirectional~True/lr~0.0005/match_marginals~True/seed~0"
+    run = "bidirectional~True/aux_classifier~True/lr~0.0005/match_marginals~True/seed~0"
     assert f"results/models/digits/{run}/generator.pt" in result.stdout
 
 
