@@ -82,7 +82,7 @@ class RCGAN:
         (any values: each distinct one is a class; None for `model="rgan"`) and an optional
         mask (1 = observed, 0 = missing or padding). A stratified `val_fraction` of the samples
         selects the exported epoch; scaling is fitted on the rest."""
-        dataset = self.dataset(X, y, mask)
+        dataset, self.classes = self.dataset(X, y, mask)
         index = validation_split(
             dataset.y, self.val_fraction, self.params.seed, dataset.class_names, FIT_SOURCE
         )
@@ -100,8 +100,9 @@ class RCGAN:
 
     def dataset(
         self, X: np.ndarray, y: np.ndarray | None, mask: np.ndarray | None
-    ) -> SequenceDataset:
-        """`fit`'s arguments as the workflow's dataset, checked as the workflow checks files."""
+    ) -> tuple[SequenceDataset, list[Any]]:
+        """`fit`'s arguments as the workflow's dataset, checked as the workflow checks files,
+        and the distinct labels its class ids stand for."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 3:
             raise ValueError(
@@ -114,15 +115,15 @@ class RCGAN:
                 f"{FIT_SOURCE}: model {self.params.model!r} takes no labels; pass y=None"
             )
         if y is None:
-            self.classes, ids, meta = [], np.full(len(X), UNLABELLED), {"labels": "none"}
+            classes, ids, meta = [], np.full(len(X), UNLABELLED), {"labels": "none"}
         else:
-            classes, ids = np.unique(np.asarray(y), return_inverse=True)
-            self.classes, meta = classes.tolist(), {}
-        names = [str(label) for label in self.classes] or ["unlabelled"]
+            unique, ids = np.unique(np.asarray(y), return_inverse=True)
+            classes, meta = unique.tolist(), {}
+        names = [str(label) for label in classes] or ["unlabelled"]
         mask = None if mask is None else np.asarray(mask, dtype=np.float32)
         data = SequenceDataset(X, ids.astype(np.int64), names, meta=meta, mask=mask)
         check_dataset(data, FIT_SOURCE)
-        return data
+        return data, classes
 
     def training_device(self, data: PreparedData) -> torch.device:
         """`device` as asked, or the one the workflow's train rule would choose."""
@@ -149,14 +150,25 @@ class RCGAN:
         """`n` sequences (`y`: one label for all, one per sequence, or None for classes in
         equal shares), drawn as `rgan sample` draws them, in the data's units unless
         `original_scale` is False (the model's scale, which `evaluate` compares in)."""
-        generator = self.fitted()
         ids = self.label_ids(n, y)
+        X, masks = self.draw(ids, seed, original_scale, round_to_levels, match_marginals)
+        labels = np.asarray(self.classes)[ids] if self.fitted().spec.conditional else None
+        return Synthetic(X, labels, masks)
+
+    def draw(
+        self,
+        ids: np.ndarray,
+        seed: int,
+        original_scale: bool = True,
+        round_to_levels: bool = True,
+        match_marginals: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(X, masks) for class ids, through the extras the generator file holds."""
         pool, levels, marginals = saved_extras(self.payload, round_to_levels, match_marginals)
-        X, ids, masks = draw_synthetic(generator, ids, seed, pool, levels, marginals)
+        X, _, masks = draw_synthetic(self.fitted(), ids, seed, pool, levels, marginals)
         if original_scale:
             X = Scaler(**self.payload["scaler"]).inverse(X)
-        labels = np.asarray(self.classes)[ids] if generator.spec.conditional else None
-        return Synthetic(X, labels, masks)
+        return X, masks
 
     def label_ids(self, n: int, y: Any) -> np.ndarray:
         """Class ids for `n` sequences from `sample`'s `y`; an unknown label is named."""
@@ -199,11 +211,12 @@ class RCGAN:
             real_train = self.train_data
         else:
             raise RuntimeError("RCGAN.evaluate: a loaded model keeps no training data: pass train")
-        synthetic = self.sample(len(real_train[1]), seed=seed, original_scale=False)
+        ids = self.label_ids(len(real_train[1]), None)
+        X_synthetic, _ = self.draw(ids, seed, original_scale=False)
         return utility_scores(
             real_train,
             (scaler.transform(np.asarray(X_test, np.float32)), self.ids_of(y_test)),
-            (synthetic.X, self.ids_of(synthetic.y)),
+            (X_synthetic, ids),
             list(classifiers),
             seed,
             n_repeats,

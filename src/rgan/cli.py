@@ -13,7 +13,7 @@ import numpy as np
 from rgan.checkpoint import UnreadableFileError
 from rgan.data.prepare import Scaler
 from rgan.data.sequences import UNLABELLED
-from rgan.generate import draw_synthetic, saved_extras
+from rgan.generate import balanced_labels, draw_synthetic, saved_extras
 from rgan.io import save_npz
 from rgan.models import load_generator
 
@@ -105,7 +105,7 @@ def sample_labels(args: argparse.Namespace, n_classes: int, conditional: bool) -
         fail(f"--label {args.label}: the model knows labels 0..{n_classes - 1}")
     if args.label is not None:
         return np.full(args.n, args.label)
-    return np.sort(np.arange(args.n) % n_classes)
+    return np.sort(balanced_labels(n_classes, args.n))
 
 
 def write(path: Path, **arrays: np.ndarray) -> None:
