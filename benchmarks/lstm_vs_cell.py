@@ -38,7 +38,7 @@ from common import (
 from torch import nn
 
 from rgan.config import RunParams
-from rgan.models import Discriminator, Generator, ModelSpec, with_labels
+from rgan.models import Discriminator, Generator, ModelSpec, with_conditions
 
 
 def unroll(
@@ -102,7 +102,7 @@ def layer_pass(fused: bool, steps: int, features: int, params: RunParams) -> Cal
     def run() -> None:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=params.amp):
             if fused:
-                states = lstm(with_labels(x, labels, spec))[0]
+                states = lstm(with_conditions(x, labels, None, spec))[0]
             else:
                 states = unroll(cell, nn.Identity(), x, one_hot)
         states.float().sum().backward()

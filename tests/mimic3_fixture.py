@@ -67,20 +67,63 @@ def _episode_rows(rng: np.random.Generator, died: bool) -> list[dict[str, object
     return rows
 
 
-def write_mimic3_ihm(root: Path, n_train: int = 40, n_test: int = 10, seed: int = 0) -> None:
+EPISODE_HEADER = ["Icustay", "Ethnicity", "Gender", "Age", "Height", "Weight", "Length of Stay"]
+STAYS_HEADER = ["SUBJECT_ID", "HADM_ID", "ICUSTAY_ID", "LAST_CAREUNIT", "DBSOURCE", "INTIME"]
+UNITS = ["MICU", "SICU", "CCU", "CSRU", "TSICU"]
+
+
+def write_subject(
+    folder: Path, episode: int, rng: np.random.Generator, died: bool
+) -> dict[str, object]:
+    """The benchmark root's files of one subject whose `episode`-th stay is listed: stays.csv
+    (one row per stay, the listed one last) and episode<N>.csv (episode 1's statics too, when
+    N is 2); returns the listed stay's statics as the reader should see them."""
+    folder.mkdir(parents=True)
+    stay_ids = [int(rng.integers(200000, 300000)) for _ in range(episode)]
+    units = [UNITS[int(rng.integers(len(UNITS)))] for _ in range(episode)]
+    age = round(float(rng.normal(75 if died else 60, 10)), 2)
+    gender, ethnicity = int(rng.integers(0, 3)), int(rng.integers(0, 6))  # 0: unknown
+    with (folder / "stays.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(STAYS_HEADER)
+        for stay_id, unit in zip(stay_ids, units, strict=True):
+            writer.writerow([folder.name, 100000, stay_id, unit, "carevue", "2101-10-20 19:08:00"])
+    for number, stay_id in enumerate(stay_ids, start=1):
+        with (folder / f"episode{number}.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(EPISODE_HEADER)
+            writer.writerow([stay_id, ethnicity, gender, age, "", "", 3.2])
+    return {
+        "age": age,
+        "gender": {0: None, 1: "F", 2: "M"}[gender],
+        "ethnicity": [None, "ASIAN", "BLACK", "HISPANIC", "WHITE", "OTHER"][ethnicity],
+        "care_unit": units[-1],
+    }
+
+
+def write_mimic3_ihm(
+    root: Path, n_train: int = 40, n_test: int = 10, seed: int = 0, statics: Path | None = None
+) -> list[dict[str, object]]:
     """Write `root/{train,test}/listfile.csv` and their episode CSVs; deaths have higher heart
-    rates and lower GCS totals than survivors."""
+    rates and lower GCS totals than survivors. With `statics`, also the benchmark root's
+    per-subject files there, split into train/ and test/ as the benchmark does (deaths are
+    older); returns the listed stays' statics, in order."""
     rng = np.random.default_rng(seed)
     subject = 10000
+    expected = []
     for part, count in (("train", n_train), ("test", n_test)):
         folder = root / part
         folder.mkdir(parents=True, exist_ok=True)
         stays, labels = [], []
         for _ in range(count):
             subject += int(rng.integers(1, 50))
-            stay = f"{subject}_episode{int(rng.integers(1, 3))}_timeseries.csv"
+            episode = int(rng.integers(1, 3))
+            stay = f"{subject}_episode{episode}_timeseries.csv"
             died = bool(rng.random() < 0.3)
             write_episode(folder / stay, _episode_rows(rng, died))
+            if statics is not None:
+                expected.append(write_subject(statics / part / str(subject), episode, rng, died))
             stays.append(stay)
             labels.append(int(died))
         write_listfile(folder / "listfile.csv", stays, labels)
+    return expected

@@ -43,7 +43,7 @@ def test_the_readme_example_runs_and_its_sevens_are_digits_a_classifier_learns_f
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(readme_example(), namespace)
-    X_syn, y_syn = namespace["X_syn"], namespace["y_syn"]
+    X_syn, y_syn = namespace["sevens"].X, namespace["sevens"].y
     assert X_syn.shape == (100, 8, 8) and (y_syn == 7).all()
     assert set(np.unique(X_syn)) <= set(range(17))  # the data's units and levels
     assert (tmp_path / "generator.pt").is_file()

@@ -20,7 +20,7 @@ import torch
 from runner import run_in_group
 
 from rgan.cli import main
-from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic
+from rgan.generate import MASK_POOL_KEY, Extras, MaskPool, draw_synthetic
 from rgan.models import Generator, ModelSpec, load_generator, save_generator
 
 RGAN = Path(sys.executable).with_name("rgan")
@@ -198,7 +198,8 @@ def test_masked_model_samples_class_matched_masks_and_the_fill(tmp_path):
     hidden = mask == 0
     np.testing.assert_array_equal(X[hidden], np.broadcast_to(pool.fill, X.shape)[hidden])
     generator, _ = load_generator(model)  # the same numbers as the generate rule's function
-    expected, _, expected_mask = draw_synthetic(generator, y, 3, pool)
+    drawn = draw_synthetic(generator, y, 3, Extras(pool, None, None, None))
+    expected, expected_mask = drawn.X, drawn.masks
     np.testing.assert_array_equal(X, expected)
     np.testing.assert_array_equal(mask, expected_mask)
 

@@ -14,7 +14,7 @@ from rgan.cli import main as rgan_main
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.evaluate import EvalSettings, raw_scores
-from rgan.generate import MARGINALS_KEY, draw_synthetic, generate_balanced
+from rgan.generate import MARGINALS_KEY, Extras, draw_synthetic, generate_balanced
 from rgan.marginals import QUANTILES, MarginalMap, map_values
 from rgan.models import load_generator
 
@@ -132,10 +132,14 @@ def test_the_workflow_and_the_cli_map_with_the_saved_map(matched, tmp_path):
     rgan_main(command)
     with np.load(out) as samples:
         X, y = samples["X"], samples["y"]
-    np.testing.assert_array_equal(X, draw_synthetic(generator, y, 3, None, None, marginals)[0])
+    np.testing.assert_array_equal(
+        X, draw_synthetic(generator, y, 3, Extras(None, None, marginals, None)).X
+    )
     rgan_main([*command, "--no-match-marginals"])
     with np.load(out) as samples:
-        np.testing.assert_array_equal(samples["X"], draw_synthetic(generator, y, 3, None)[0])
+        np.testing.assert_array_equal(
+            samples["X"], draw_synthetic(generator, y, 3, Extras(None, None, None, None)).X
+        )
 
 
 def test_evaluation_scores_the_samples_before_the_map_too(matched):

@@ -16,9 +16,9 @@ from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
 from rgan.gan import train_epoch
-from rgan.generate import MASK_POOL_KEY, MaskPool, draw_synthetic, generate_balanced
+from rgan.generate import MASK_POOL_KEY, Extras, MaskPool, draw_synthetic, generate_balanced
 from rgan.losses import step_bce
-from rgan.masks import apply_mask, missing_fill, sample_masks
+from rgan.masks import apply_mask, draw_by_class, missing_fill
 from rgan.models import Discriminator, Generator, ModelSpec, load_generator
 from rgan.train import train_rcgan
 
@@ -40,7 +40,7 @@ def test_mask_helpers():
     np.testing.assert_allclose(missing_fill(X, mask), [6.0])
     np.testing.assert_allclose(apply_mask(np.zeros_like(X), mask, np.array([9.0]))[:, 1, 0], 9.0)
     pool_labels = np.array([0, 1])
-    drawn = sample_masks(np.array([1, 1, 0]), mask * [[[1]], [[2]]], pool_labels, seed=0)
+    drawn = draw_by_class(np.array([1, 1, 0]), mask * [[[1]], [[2]]], pool_labels, seed=0)
     assert drawn[:2].max() == 2 and drawn[2].max() == 1  # masks of the same class
 
 
@@ -110,6 +110,7 @@ def test_rgan_sample_draws_masks_like_the_workflow(tmp_path):
     short = y == 0
     assert short.sum() == 10 and (mask[short][:, 4:] == 0).all() and mask[~short].all()
     np.testing.assert_array_equal(X[short][:, 4:], np.broadcast_to(saved.fill, (10, 4, 2)))
-    expected, _, expected_mask = draw_synthetic(generator, y, 0, MaskPool.of(data))
+    drawn = draw_synthetic(generator, y, 0, Extras(MaskPool.of(data), None, None, None))
+    expected, expected_mask = drawn.X, drawn.masks
     np.testing.assert_array_equal(X, expected)  # the evaluate rule's function, from the data
     np.testing.assert_array_equal(mask, expected_mask)

@@ -124,7 +124,7 @@ def test_gradient_penalty_is_zero_for_a_unit_gradient_critic():
             super().__init__()
             self.scale = scale
 
-        def forward(self, x, labels=None):
+        def forward(self, x, labels=None, static=None):
             return self.scale * x.sum(dim=-1), None
 
     real, fake = torch.rand(4, 8, 5), torch.rand(4, 8, 5)

@@ -335,4 +335,4 @@ def test_prepared_data_trains_an_unconditional_generator(stocks_file):
     path, _ = stocks_file
     data = prepared("stocks", {}, {"stock_data.csv": path}, "column_minmax01")
     spec = model_spec(data, RunParams(model="rgan"))
-    assert spec.bounded and not spec.conditional and spec.label_width == 0
+    assert spec.bounded and not spec.conditional and spec.condition_width == 0

@@ -10,7 +10,7 @@ from small_run import train_and_export
 from rgan.cli import main as rgan_main
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import SequenceDataset
-from rgan.generate import LEVELS_KEY, draw_synthetic, generate_balanced, levels_of
+from rgan.generate import LEVELS_KEY, Extras, draw_synthetic, generate_balanced, levels_of
 from rgan.models import load_generator
 from rgan.quantise import MAX_LEVELS, quantise, value_levels
 
@@ -59,7 +59,7 @@ def test_samples_take_only_the_training_values_in_the_workflow_and_the_cli(train
 
     workflow = generate_balanced(model, data, samples_per_class=10, seed=3)
     assert set(np.unique(workflow.X)) <= set(levels)
-    raw, _, _ = draw_synthetic(generator, workflow.y, 3, None)
+    raw = draw_synthetic(generator, workflow.y, 3, Extras(None, None, None, None)).X
     assert len(np.unique(raw)) > 100  # what the generator gives before rounding
     np.testing.assert_array_equal(workflow.X, quantise(raw, levels))
     unrounded = generate_balanced(model, data, 10, seed=3, round_to_levels=False)
@@ -70,10 +70,14 @@ def test_samples_take_only_the_training_values_in_the_workflow_and_the_cli(train
     rgan_main(command)
     with np.load(out) as samples:
         X, y = samples["X"], samples["y"]
-    np.testing.assert_array_equal(X, draw_synthetic(generator, y, 3, None, levels)[0])
+    np.testing.assert_array_equal(
+        X, draw_synthetic(generator, y, 3, Extras(None, levels, None, None)).X
+    )
     rgan_main([*command, "--no-round-to-levels"])
     with np.load(out) as samples:
-        np.testing.assert_array_equal(samples["X"], draw_synthetic(generator, y, 3, None)[0])
+        np.testing.assert_array_equal(
+            samples["X"], draw_synthetic(generator, y, 3, Extras(None, None, None, None)).X
+        )
 
 
 def test_continuous_data_are_left_as_they_are(trained):

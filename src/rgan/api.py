@@ -2,25 +2,35 @@
 `RCGAN.load` and `.evaluate`, a thin layer over what the workflow's rules run: the same split
 rules and scaling (`rgan.data.prepare`), training with its checkpoints and validation-based
 selection (`train_rcgan`), generator file (`generator_extras`), sampling (`draw_synthetic`) and
-utility scores (`utility_scores`)."""
+utility scores (`utility_scores`). Static attributes (a table beside the sequences) condition
+both networks, as the run key `static` does in the workflow."""
 
 from __future__ import annotations
 
 import logging
 import os
 import tempfile
-from dataclasses import fields
+from collections.abc import Mapping
+from dataclasses import fields, replace
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import torch
 
 from rgan.config import RUN_KEYS, RunParams, TrainBudget
 from rgan.data.checks import check_dataset
 from rgan.data.prepare import PreparedData, Scaler, scale_splits, validation_split
 from rgan.data.sequences import UNLABELLED, SequenceDataset
+from rgan.data.static import CATEGORICAL, CONTINUOUS, from_columns, requested
 from rgan.devices import choose_device
-from rgan.generate import balanced_labels, draw_synthetic, generator_extras, saved_extras
+from rgan.generate import (
+    Drawn,
+    balanced_labels,
+    draw_synthetic,
+    generator_extras,
+    saved_extras,
+)
 from rgan.metrics.utility import utility_scores
 from rgan.models import Generator, load_generator, save_generator
 from rgan.train import TrainResult, train_rcgan, training_bytes
@@ -33,11 +43,48 @@ FIT_SOURCE = "RCGAN.fit(X, y)"
 
 class Synthetic(NamedTuple):
     """Sampled sequences (samples, steps, features), their labels (the values `fit` was given;
-    None from an unconditional RGAN) and, for data with masks, their masks (1 = observed)."""
+    None from an unconditional RGAN), for data with masks their masks (1 = observed), and for a
+    model fitted with static attributes the attributes each sequence was generated for (one
+    column per attribute: numbers, or category names)."""
 
     X: np.ndarray
     y: np.ndarray | None
     mask: np.ndarray | None
+    static: pd.DataFrame | None = None
+
+
+StaticInput = pd.DataFrame | Mapping[str, Any] | np.ndarray
+
+
+def static_columns(static: StaticInput, n: int, source: str) -> dict[str, list[Any]]:
+    """Attribute columns by name from a DataFrame, a mapping of name to values, or a 2-D
+    array (columns attribute_0, attribute_1, ...)."""
+    if isinstance(static, pd.DataFrame):
+        columns = {str(name): static[name].tolist() for name in static.columns}
+    elif isinstance(static, Mapping):
+        columns = {str(name): list(np.atleast_1d(values)) for name, values in static.items()}
+    else:
+        table = np.asarray(static)
+        if table.ndim != 2:
+            raise ValueError(
+                f"{source}: static has shape {table.shape}; expected (samples, attributes)"
+            )
+        columns = {f"attribute_{i}": table[:, i].tolist() for i in range(table.shape[1])}
+    for name, values in columns.items():
+        if len(values) not in (1, n):
+            raise ValueError(f"{source}: attribute {name!r} has {len(values)} values; expected {n}")
+    return columns
+
+
+def inferred_kind(values: list[Any]) -> str:
+    """Numbers are continuous, anything else (text, booleans) categorical."""
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool | np.bool_
+        )
+
+    return CONTINUOUS if all(number(value) for value in values) else CATEGORICAL
 
 
 class RCGAN:
@@ -76,13 +123,25 @@ class RCGAN:
         self.train_data: tuple[np.ndarray, np.ndarray] | None = None
 
     def fit(
-        self, X: np.ndarray, y: np.ndarray | None = None, mask: np.ndarray | None = None
+        self,
+        X: np.ndarray,
+        y: np.ndarray | None = None,
+        mask: np.ndarray | None = None,
+        static: StaticInput | None = None,
+        static_kinds: Mapping[str, str] | None = None,
     ) -> RCGAN:
         """Train on X (samples, steps, features; NaN where a value is missing) with labels y
-        (any values: each distinct one is a class; None for `model="rgan"`) and an optional
-        mask (1 = observed, 0 = missing or padding). A stratified `val_fraction` of the samples
-        selects the exported epoch; scaling is fitted on the rest."""
+        (any values: each distinct one is a class; None for `model="rgan"`), an optional
+        mask (1 = observed, 0 = missing or padding) and optional static attributes, one row
+        per sequence (a DataFrame, a mapping of name to values, or a 2-D array; NaN or None
+        where missing), each "categorical" or "continuous" by `static_kinds` (default:
+        numbers continuous, anything else categorical): both networks then see them. A
+        stratified `val_fraction` of the samples selects the exported epoch; scaling is fitted
+        on the rest."""
         dataset, self.classes = self.dataset(X, y, mask)
+        if static is not None:
+            dataset = with_static(dataset, static, static_kinds or {})
+            self.params = replace(self.params, static=True)
         index = validation_split(
             dataset.y, self.val_fraction, self.params.seed, dataset.class_names, FIT_SOURCE
         )
@@ -146,14 +205,21 @@ class RCGAN:
         original_scale: bool = True,
         round_to_levels: bool = True,
         match_marginals: bool = True,
+        static: StaticInput | None = None,
+        lengths: str = "generate",
     ) -> Synthetic:
         """`n` sequences (`y`: one label for all, one per sequence, or None for classes in
         equal shares), drawn as `rgan sample` draws them, in the data's units unless
-        `original_scale` is False (the model's scale, which `evaluate` compares in)."""
+        `original_scale` is False (the model's scale, which `evaluate` compares in). A model
+        fitted with attributes generates for `static` (as `fit` took it; attributes it leaves
+        out, or all when None, come from training records of each sequence's class). For data
+        with masks, `lengths` is "generate" or "copy" (as `rgan sample --lengths`)."""
         ids = self.label_ids(n, y)
-        X, masks = self.draw(ids, seed, original_scale, round_to_levels, match_marginals)
+        fixed = None if static is None else static_columns(static, n, "sample")
+        options = (original_scale, round_to_levels, match_marginals, fixed, lengths)
+        drawn = self.draw(ids, seed, *options)
         labels = np.asarray(self.classes)[ids] if self.fitted().spec.conditional else None
-        return Synthetic(X, labels, masks)
+        return Synthetic(drawn.X, labels, drawn.masks, self.static_table(drawn.static))
 
     def draw(
         self,
@@ -162,13 +228,33 @@ class RCGAN:
         original_scale: bool = True,
         round_to_levels: bool = True,
         match_marginals: bool = True,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """(X, masks) for class ids, through the extras the generator file holds."""
-        pool, levels, marginals = saved_extras(self.payload, round_to_levels, match_marginals)
-        X, _, masks = draw_synthetic(self.fitted(), ids, seed, pool, levels, marginals)
+        fixed: Mapping[str, Any] | None = None,
+        lengths: str = "generate",
+    ) -> Drawn:
+        """Sequences for class ids (and the `fixed` attributes), through the extras the
+        generator file holds."""
+        extras = saved_extras(self.payload, round_to_levels, match_marginals)
+        static = None
+        if fixed:
+            if extras.conditions is None:
+                raise ValueError("sample: static given, but the model was fitted without it")
+            static = requested(extras.conditions, ids, seed, fixed, "sample")
+        drawn = draw_synthetic(self.fitted(), ids, seed, extras, static, lengths)
         if original_scale:
-            X = Scaler(**self.payload["scaler"]).inverse(X)
-        return X, masks
+            drawn = replace(drawn, X=Scaler(**self.payload["scaler"]).inverse(drawn.X))
+        return drawn
+
+    def static_table(self, static: np.ndarray | None) -> pd.DataFrame | None:
+        """Attribute codes as a table of what `fit` was given (numbers or category names)."""
+        if static is None:
+            return None
+        attributes = saved_extras(self.payload).conditions.encoder.attributes
+        return pd.DataFrame(
+            {
+                attribute.name: attribute.values(static[:, i])
+                for i, attribute in enumerate(attributes)
+            }
+        )
 
     def label_ids(self, n: int, y: Any) -> np.ndarray:
         """Class ids for `n` sequences from `sample`'s `y`; an unknown label is named."""
@@ -212,7 +298,7 @@ class RCGAN:
         else:
             raise RuntimeError("RCGAN.evaluate: a loaded model keeps no training data: pass train")
         ids = self.label_ids(len(real_train[1]), None)
-        X_synthetic, _ = self.draw(ids, seed, original_scale=False)
+        X_synthetic = self.draw(ids, seed, original_scale=False).X
         return utility_scores(
             real_train,
             (scaler.transform(np.asarray(X_test, np.float32)), self.ids_of(y_test)),
@@ -241,3 +327,16 @@ class RCGAN:
         model.generator, model.payload = generator, payload
         model.classes = payload.get("classes", payload["class_names"])
         return model
+
+
+def with_static(
+    dataset: SequenceDataset, static: StaticInput, kinds: Mapping[str, str]
+) -> SequenceDataset:
+    """`dataset` with the attributes `fit` was given, named and checked as such."""
+    columns = static_columns(static, len(dataset.X), FIT_SOURCE)
+    unknown = sorted(set(kinds) - set(columns))
+    if unknown:
+        raise ValueError(f"{FIT_SOURCE}: static_kinds names unknown attributes {unknown}")
+    kinds = {name: kinds.get(name) or inferred_kind(values) for name, values in columns.items()}
+    codes, attributes = from_columns(columns, kinds, FIT_SOURCE)
+    return replace(dataset, static=codes, attributes=attributes)

@@ -13,8 +13,10 @@ import numpy as np
 from rgan.checkpoint import UnreadableFileError
 from rgan.data.prepare import Scaler
 from rgan.data.sequences import UNLABELLED
-from rgan.generate import balanced_labels, draw_synthetic, saved_extras
+from rgan.data.static import npz_arrays, requested
+from rgan.generate import Extras, balanced_labels, draw_synthetic, saved_extras
 from rgan.io import save_npz
+from rgan.lengths import LENGTHS
 from rgan.models import load_generator
 
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes an unsigned 64-bit integer
@@ -22,13 +24,16 @@ PROG = "rgan"
 ADVICE = "expected a generator.pt written by rgan's train rule"
 SAMPLE_DESCRIPTION = (
     "Draw sequences from a generator.pt. When the model's data had observation masks, each "
-    "sequence takes the mask of a random training sequence of its class and, where that mask "
-    "is 0, the fill the real data got, as the workflow's evaluate rule does; the npz then holds "
-    "`mask`. When the model's run matched marginals, samples are first mapped onto the "
-    "training data's distribution of each value. When the model's training data took at most "
+    "sequence takes a mask of its class (--lengths) and, where that mask is 0, the fill the "
+    "real data got, as the workflow's evaluate rule does; the npz then holds `mask`. When the "
+    "model's run matched marginals, samples are first mapped onto the training data's "
+    "distribution of each value. When the model's training data took at most "
     "256 distinct values (image pixels), samples are rounded to those, as the workflow's are. "
     "Generators written before rgan saved the training masks (or values) with the model have "
-    "none: their samples come without masks (or unrounded), as before."
+    "none: their samples come without masks (or unrounded), as before. A model that sees static "
+    "attributes (run key static) generates each sequence for the attributes of a random "
+    "training record of its class, or for those requested with --conditions or --static; the "
+    "npz then holds static, static_names and static_kinds."
 )
 
 
@@ -97,15 +102,75 @@ def entry(payload: dict[str, Any], key: str, model: str) -> Any:
     return payload[key]
 
 
-def sample_labels(args: argparse.Namespace, n_classes: int, conditional: bool) -> np.ndarray:
+def sample_labels(
+    args: argparse.Namespace, n: int, n_classes: int, conditional: bool
+) -> np.ndarray:
     """`--label` for every sample, or the classes in equal shares (sorted)."""
     if args.label is not None and not conditional:
         fail(f"--label {args.label}: {args.model} is an unconditional RGAN")
     if args.label is not None and not args.label < n_classes:
         fail(f"--label {args.label}: the model knows labels 0..{n_classes - 1}")
     if args.label is not None:
-        return np.full(args.n, args.label)
-    return np.sort(balanced_labels(n_classes, args.n))
+        return np.full(n, args.label)
+    return np.sort(balanced_labels(n_classes, n))
+
+
+def read_conditions(path: str) -> dict[str, list[str]]:
+    """The columns of a --conditions CSV (a header of attribute names, one row per sequence)."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        fail(f"--conditions {path}: not a readable CSV file ({error})")
+    if table.empty:
+        fail(
+            f"--conditions {path}: no rows; expected a header of attribute names and one "
+            "row per sequence"
+        )
+    return {str(column): table[column].tolist() for column in table.columns}
+
+
+def fixed_attributes(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """Requested attributes by name (--conditions' columns, then --static's values), and
+    what errors about them name."""
+    fixed: dict[str, Any] = {}
+    sources = []
+    if args.conditions is not None:
+        fixed |= read_conditions(args.conditions)
+        sources.append(f"--conditions {args.conditions}")
+    for item in args.static or ():
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            fail(f"--static {item!r}: expected name=value")
+        fixed[name.strip()] = value
+        sources.append(f"--static {item}")
+    return fixed, ", ".join(sources)
+
+
+def sample_attributes(
+    args: argparse.Namespace, extras: Extras, labels: np.ndarray, seen: bool
+) -> np.ndarray | None:
+    """The attributes requested on the command line (None: drawn from training records)."""
+    fixed, source = fixed_attributes(args)
+    if not fixed:
+        return None
+    if not seen or extras.conditions is None:
+        fail(f"{source}: {args.model} does not see static attributes (run key static)")
+    try:
+        return requested(extras.conditions, labels, args.seed, fixed, source)
+    except ValueError as error:
+        fail(str(error))
+
+
+def sample_count(args: argparse.Namespace) -> int:
+    """--n, or the rows of --conditions; both only when they agree."""
+    if args.conditions is None:
+        return args.n or 1000
+    rows = len(next(iter(read_conditions(args.conditions).values())))
+    if args.n is not None and args.n != rows:
+        fail(f"--n {args.n}: --conditions {args.conditions} has {rows} rows (one per sequence)")
+    return rows
 
 
 def write(path: Path, **arrays: np.ndarray) -> None:
@@ -121,21 +186,30 @@ def sample(args: argparse.Namespace) -> None:
     check_output(output)
     generator, payload = load(args.model)
     spec = generator.spec
-    labels = sample_labels(args, spec.n_classes, spec.conditional)
-    class_names = np.array(entry(payload, "class_names", args.model))
+    class_names = entry(payload, "class_names", args.model)
+    n = sample_count(args)
+    labels = sample_labels(args, n, spec.n_classes, spec.conditional)
     try:
-        pool, levels, marginals = saved_extras(payload, args.round_to_levels, args.match_marginals)
+        extras = saved_extras(payload, args.round_to_levels, args.match_marginals)
     except ValueError as error:
         fail(f"{args.model}: {error}; {ADVICE}")
-    X, labels, masks = draw_synthetic(generator, labels, args.seed, pool, levels, marginals)
+    static = sample_attributes(args, extras, labels, bool(spec.static_width))
+    try:
+        drawn = draw_synthetic(generator, labels, args.seed, extras, static, args.lengths)
+    except ValueError as error:
+        fail(str(error))
+    X = drawn.X
     if args.original_scale:
         X = Scaler(**entry(payload, "scaler", args.model)).inverse(X)
-    arrays = {"X": X, "y": labels.astype(np.int64), "class_names": class_names}
-    if masks is not None:
-        arrays["mask"] = masks
+    arrays = {"X": X, "y": drawn.y.astype(np.int64), "class_names": np.array(class_names)}
+    if drawn.masks is not None:
+        arrays["mask"] = drawn.masks
+    if drawn.static is not None:
+        arrays |= npz_arrays(drawn.static, extras.conditions.encoder.attributes)
     write(output, **arrays)
-    with_masks = " with class-matched masks" if masks is not None else ""
-    print(f"wrote {args.n} sequences of shape {X.shape[1:]}{with_masks} to {output}")
+    with_masks = " with class-matched masks" if drawn.masks is not None else ""
+    with_static = " and their attributes" if drawn.static is not None else ""
+    print(f"wrote {n} sequences of shape {X.shape[1:]}{with_masks}{with_static} to {output}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -148,11 +222,32 @@ def parser() -> argparse.ArgumentParser:
         description=SAMPLE_DESCRIPTION,
     )
     sampler.add_argument("--model", required=True, help="a generator.pt written by training")
-    sampler.add_argument("--n", type=positive, default=1000, help="number of sequences")
+    sampler.add_argument(
+        "--n", type=positive, help="number of sequences (default: 1000, or --conditions' rows)"
+    )
     sampler.add_argument(
         "--label", type=non_negative, help="class id of all samples (default: balanced)"
     )
     sampler.add_argument("--seed", type=seed, default=0)
+    sampler.add_argument(
+        "--lengths",
+        choices=LENGTHS,
+        default="generate",
+        help="data with masks: generate each sequence's length from the training lengths of "
+        "its class and nearest attributes (default, as the workflow's generate.lengths), or "
+        "copy the whole mask of one training sequence",
+    )
+    sampler.add_argument(
+        "--conditions",
+        help="a CSV of requested static attributes: a header of attribute names, one row per "
+        "sequence; attributes it leaves out come from training records",
+    )
+    sampler.add_argument(
+        "--static",
+        action="append",
+        metavar="NAME=VALUE",
+        help="one attribute's value for every sequence (repeatable)",
+    )
     sampler.add_argument(
         "--original-scale",
         action="store_true",

@@ -73,6 +73,11 @@ class RunParams(FromConfig):
         enum=CONVS,
     )
     aux_classifier: bool = key(False, "the discriminator also predicts the class (AC-GAN, rcgan)")
+    static: bool = key(
+        False,
+        "both networks also see the sequence's static attributes (data with attributes only); "
+        "samples are drawn for attributes resampled from the training split or requested",
+    )
     output: str = key(
         "clip",
         "generator output for data in [-1, 1]: tanh, or clip (linear, clipped to [-1, 1], so the "
@@ -196,6 +201,11 @@ class RunParams(FromConfig):
             "dynamic_g_factor": (
                 self.dynamic_g_factor,
                 "it reads the losses on real training data, outside the guarantee",
+            ),
+            "static": (
+                self.static,
+                "synthetic sequences would take the attributes of real training records, "
+                "outside the guarantee",
             ),
         }
         problems = [f"{name}: {why}" for name, (bad, why) in refused.items() if bad]

@@ -16,6 +16,8 @@ from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.grid import point_of
 from rgan.io import atomic_path, read_json
+from rgan.lengths import length_statistics
+from rgan.metrics.attributes import attribute_scores
 from rgan.metrics.detection import all_detectors
 from rgan.metrics.fidelity import mmd2_unbiased, permutation_mmd_test, select_bandwidth
 from rgan.metrics.identification import identification
@@ -193,7 +195,9 @@ def evaluate_run(
     unlabelled samples), fidelity and privacy metrics of one run; identification when the labels
     name people; `raw_scores` of the same samples before marginal matching, if given; for
     labelled data the fidelity and privacy scores per class (`per_class`) and the worst
-    class's in the metrics."""
+    class's in the metrics; for samples generated for static attributes, how well they carry
+    them (`attribute_scores`); for data with masks, how their lengths compare with the real
+    test sequences' (`length_statistics`, per class under `lengths`)."""
     if synthetic.X.shape[1:] != data.X["test"].shape[1:]:
         raise ValueError(
             f"synthetic sequences have shape {synthetic.X.shape[1:]}, "
@@ -202,7 +206,12 @@ def evaluate_run(
     base = len(synthetic.y) // settings.sample_multiplier
     everything = synthetic
     synthetic = SequenceDataset(
-        synthetic.X[:base], synthetic.y[:base], synthetic.class_names, synthetic.kind
+        synthetic.X[:base],
+        synthetic.y[:base],
+        synthetic.class_names,
+        synthetic.kind,
+        static=None if synthetic.static is None else synthetic.static[:base],
+        attributes=synthetic.attributes,
     )
     labelled = (synthetic.X, synthetic.y) if synthetic.labelled else None
     metrics = {}
@@ -227,6 +236,23 @@ def evaluate_run(
             settings.n_repeats,
             settings.threads,
         )
+    if synthetic.static is not None and data.static is not None:
+        metrics |= attribute_scores(
+            data.attributes,
+            (data.X["train"], data.static["train"]),
+            (data.X["test"], data.static["test"]),
+            (synthetic.X, synthetic.static),
+            settings.seed,
+        )
+    lengths = {}
+    if data.mask is not None and everything.mask is not None:
+        masks, labels = everything.mask[:base], everything.y[:base]
+        scores, by_class = length_statistics(data.mask["test"], data.y["test"], masks, labels)
+        lengths = {
+            "unlabelled" if label == UNLABELLED else synthetic.class_names[label]: value
+            for label, value in by_class.items()
+        }
+        metrics |= scores | worst_length(lengths)
     metrics |= fidelity(data, synthetic.X, settings)
     if raw is not None:
         metrics |= raw_scores(data, raw, settings)
@@ -261,9 +287,18 @@ def evaluate_run(
         "training": training_summary(card),
         "metrics": metrics,
         "per_class": classes,
+        "lengths": lengths,
         "n_synthetic": len(synthetic.y),
     }
     return result, distances
+
+
+def worst_length(lengths: dict[str, float]) -> dict:
+    """The class whose synthetic lengths differ most from its real ones (empty: no class)."""
+    if not lengths:
+        return {}
+    name = max(lengths, key=lengths.get)
+    return {"worst_class_length_ks": lengths[name], "worst_class_length_ks_class": name}
 
 
 # What a card written before rgan recorded these says: provenance unknown (an empty cell), no

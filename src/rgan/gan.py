@@ -139,14 +139,17 @@ def train_epoch(
     position: EpochPosition | None = None,
     stop: Callable[[], bool] = lambda: False,
     private: PrivateDiscriminator | None = None,
+    static: torch.Tensor | None = None,
 ) -> dict[str, float] | None:
     """One pass over the shuffled training set (from `position` on, if given): mean losses and
-    gradient norms of both nets; or None, with `position` at the next step, when `stop()` turned
-    true (checked before every step). With `masks`, D sees real and generated values only where
-    the real batch was observed (generated sequences take the real batch's masks), and per-step
-    losses skip empty steps. RGAN's networks ignore the labels. With `private` (D behind
-    Opacus), each step's real batch is Poisson-sampled, and the generated sequences, as many as
-    `batch_size`, get classes drawn uniformly: nothing of them depends on the real data."""
+        gradient norms of both nets; or None, with `position` at the next step, when `stop()` turned
+        true (checked before every step). With `masks`, D sees real and generated values only where
+        the real batch was observed (generated sequences take the real batch's masks), and per-step
+        losses skip empty steps. RGAN's networks ignore the labels. With `private` (D behind
+        Opacus), each step's real batch is Poisson-sampled, and the generated sequences, as many as
+        `batch_size`, get classes drawn uniformly: nothing of them depends on the real data. With
+    `static` (encoded attributes of the training sequences), both nets see each real sequence's
+    attributes, and the generated ones take the real batch's."""
     if position is None:
         position = EpochPosition.start(len(X), params, X.device)
     order, real_targets = position.order, position.real_targets
@@ -171,6 +174,7 @@ def train_epoch(
             batch = private.real_batch(len(X), X.device)
             fake_labels = torch.randint(G.spec.n_classes, (params.batch_size,), device=X.device)
         real, labels = X[batch], y[batch]
+        attributes = None if static is None else static[batch]
         mask = None if masks is None else masks[batch]
         weight = None if mask is None else mask.amax(dim=-1)  # steps with anything observed
 
@@ -179,22 +183,23 @@ def train_epoch(
 
         for _ in range(params.d_steps):
             with autocast:
-                fake = G(G.noise(len(fake_labels)), fake_labels)
+                fake = G(G.noise(len(fake_labels)), fake_labels, attributes)
             if private is not None:
                 d_loss, d_norm = private_discriminator_step(
                     private, noisy, real, labels, real_targets[batch], fake.detach(), fake_labels
                 )
                 continue
             with autocast:
-                real_logits, real_classes = D(noisy(hide(real)), labels)
-                fake_logits, _ = D(noisy(hide(fake.detach())), labels)
+                real_logits, real_classes = D(noisy(hide(real)), labels, attributes)
+                fake_logits, _ = D(noisy(hide(fake.detach())), labels, attributes)
             d_loss = discriminator_loss(
                 params.loss, real_logits.float(), fake_logits.float(), real_targets[batch], weight
             )
-            # AC-GAN: D learns the classes from real data only, G is rewarded for its fakes'.
-            d_loss = d_loss + class_loss(real_classes, labels)
+            # AC-GAN: D learns the classes (and attributes) from real data only, G is rewarded
+            # for its fakes'.
+            d_loss = d_loss + class_loss(real_classes, labels, attributes)
             if params.loss == "wgan_gp":
-                penalty = gradient_penalty(D, hide(real), hide(fake.detach()), labels)
+                penalty = gradient_penalty(D, hide(real), hide(fake.detach()), labels, attributes)
                 d_loss = d_loss + GP_WEIGHT * penalty
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
@@ -203,9 +208,9 @@ def train_epoch(
 
         critic = D if private is None else private.plain  # no per-sample gradients for G
         with autocast:
-            fooled_logits, fooled_classes = critic(noisy(hide(fake)), fake_labels)
+            fooled_logits, fooled_classes = critic(noisy(hide(fake)), fake_labels, attributes)
         g_loss = generator_loss(params.loss, fooled_logits.float(), weight)
-        g_loss = g_loss + class_loss(fooled_classes, fake_labels)
+        g_loss = g_loss + class_loss(fooled_classes, fake_labels, attributes)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         g_norm = grad_norm(G)
@@ -229,18 +234,23 @@ def to_device(array: np.ndarray, device: torch.device, dtype=None) -> torch.Tens
 
 @dataclass
 class Batches:
-    """The training split on the training device."""
+    """The training split on the training device (with its encoded attributes, for a run
+    that sees them)."""
 
     X: torch.Tensor
     y: torch.Tensor
     masks: torch.Tensor | None
+    static: torch.Tensor | None = None
 
     @classmethod
-    def of(cls, data: PreparedData, device: torch.device) -> Batches:
-        masks = None
+    def of(cls, data: PreparedData, device: torch.device, static: bool = False) -> Batches:
+        masks = encoded = None
         if data.mask is not None:
             masks = to_device(data.mask["train"], device, dtype=torch.float32)
-        return cls(to_device(data.X["train"], device), to_device(data.y["train"], device), masks)
+        if static:
+            encoded = to_device(data.static_encoder.encode(data.static["train"]), device)
+        X, y = to_device(data.X["train"], device), to_device(data.y["train"], device)
+        return cls(X, y, masks, encoded)
 
 
 class GAN:
@@ -305,7 +315,16 @@ class GAN:
         nets = (self.G, self.D, self.opt_g, self.opt_d)
         X, y, masks = batches.X, batches.y, batches.masks
         return train_epoch(
-            *nets, X, y, self.trained_as, self.G_average, masks, position, stop, self.private
+            *nets,
+            X,
+            y,
+            self.trained_as,
+            self.G_average,
+            masks,
+            position,
+            stop,
+            self.private,
+            batches.static,
         )
 
     def validate(self, validator: Callable[[Generator], dict[str, float]]) -> dict[str, float]:

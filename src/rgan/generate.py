@@ -1,8 +1,10 @@
 """Synthetic data from a trained generator: labelled with classes balanced (RCGAN), or
-unlabelled (RGAN); with observation masks of real sequences of the same class when the data
-have masks; mapped onto the training data's marginals when the run matches them
-(`rgan.marginals`); rounded to the training data's values when those are few (`rgan.quantise`).
-`rgan sample` and the evaluate rule both draw through `draw_synthetic`."""
+unlabelled (RGAN); with observation masks of generated lengths (`rgan.lengths`), or copied from
+real sequences of the same class, when the data have masks; for the attributes of training
+records of the same class (or requested ones) when the run sees static attributes; mapped onto
+the training data's marginals when the run matches them (`rgan.marginals`); rounded to the
+training data's values when those are few (`rgan.quantise`). `rgan sample` and the evaluate
+rule both draw through `draw_synthetic`."""
 
 from __future__ import annotations
 
@@ -18,23 +20,57 @@ import torch
 from rgan.config import RunParams
 from rgan.data.prepare import PreparedData
 from rgan.data.sequences import UNLABELLED, SequenceDataset
+from rgan.data.static import StaticConditions
+from rgan.lengths import LENGTHS, generated_masks
 from rgan.marginals import REFERENCE_PER_CLASS, REFERENCE_SEED, MarginalMap
-from rgan.masks import apply_mask, missing_fill, sample_masks
+from rgan.masks import apply_mask, draw_by_class, missing_fill
 from rgan.models import Generator, load_generator
 from rgan.quantise import quantise, value_levels
 
 MASK_POOL_KEY = "mask_pool"  # the generator.pt entry holding a MaskPool (absent: no masks)
 LEVELS_KEY = "value_levels"  # the generator.pt entry holding the data's levels (absent: none)
 MARGINALS_KEY = "marginal_map"  # the generator.pt entry holding a MarginalMap (absent: none)
+STATIC_KEY = "static_conditions"  # the entry holding StaticConditions (absent: no attributes)
 
 logger = logging.getLogger(__name__)
 
 
-def sample_sequences(generator: Generator, labels: np.ndarray, seed: int) -> np.ndarray:
-    """One sequence per label (ignored by an RGAN), from a noise stream seeded with `seed`: the
-    same labels and seed give the same sequences."""
+def sample_sequences(
+    generator: Generator, labels: np.ndarray, seed: int, static: np.ndarray | None = None
+) -> np.ndarray:
+    """One sequence per label (ignored by an RGAN) and row of encoded attributes (for a
+    generator that sees them), from a noise stream seeded with `seed`: the same labels,
+    attributes and seed give the same sequences."""
     noise_source = torch.Generator().manual_seed(seed)
-    return generator.sample(torch.as_tensor(labels), generator=noise_source).numpy()
+    encoded = None if static is None else torch.as_tensor(static)
+    return generator.sample(torch.as_tensor(labels), noise_source, static=encoded).numpy()
+
+
+def conditions_of(data: PreparedData) -> StaticConditions | None:
+    """The training split's attributes, encoder and labels; None when the data have none."""
+    if data.static is None:
+        return None
+    return StaticConditions(data.static_encoder, data.static["train"], data.y["train"])
+
+
+def attributes_for(
+    generator: Generator,
+    conditions: StaticConditions | None,
+    labels: np.ndarray,
+    seed: int,
+    static: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(attributes, their encoding) for a generator that sees static attributes: `static` as
+    requested (checked against the training range), else training records' of each label's
+    class drawn with `seed`; (None, None) for a generator that does not."""
+    if not generator.spec.static_width:
+        return None, None
+    if conditions is None:
+        raise ValueError("the generator sees static attributes, but has no attribute encoder")
+    if static is None:
+        static = conditions.draw(labels, seed)
+    conditions.encoder.check(static, "requested attributes")
+    return static, conditions.encoder.encode(static)
 
 
 @dataclass(frozen=True)
@@ -73,9 +109,23 @@ class MaskPool:
             payload["fill"].numpy(),
         )
 
-    def draw(self, labels: np.ndarray, seed: int) -> np.ndarray:
-        """One mask per label, from training sequences of that class (any, for UNLABELLED)."""
-        return sample_masks(labels, self.masks, self.labels, seed)
+    def draw(
+        self,
+        labels: np.ndarray,
+        seed: int,
+        lengths: str = "generate",
+        attributes: np.ndarray | None = None,
+        mask_attributes: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """One mask per label, from training sequences of that class (any, for UNLABELLED):
+        with `lengths` "generate", of a length drawn for the class (and the encoded
+        `attributes`, given the pool's `mask_attributes`; rgan.lengths.generated_masks); with
+        "copy", a whole training sequence's mask."""
+        if lengths not in LENGTHS:
+            raise ValueError(f"unknown lengths {lengths!r}: expected one of {LENGTHS}")
+        if lengths == "copy":
+            return draw_by_class(labels, self.masks, self.labels, seed)
+        return generated_masks(labels, self.masks, self.labels, seed, attributes, mask_attributes)
 
 
 def levels_of(data: PreparedData) -> np.ndarray | None:
@@ -89,7 +139,8 @@ def marginal_map_of(generator: Generator, data: PreparedData) -> MarginalMap:
     conditional = generator.spec.conditional
     n_classes = generator.spec.n_classes if conditional else 1
     labels = balanced_labels(n_classes, REFERENCE_PER_CLASS * n_classes)
-    generated = sample_sequences(generator, labels, REFERENCE_SEED)
+    _, encoded = attributes_for(generator, conditions_of(data), labels, REFERENCE_SEED)
+    generated = sample_sequences(generator, labels, REFERENCE_SEED, encoded)
     real_labels = data.y["train"] if conditional else np.full(len(data.y["train"]), UNLABELLED)
     mask = None if data.mask is None else data.mask["train"]
     generated_labels = labels if conditional else np.full(len(labels), UNLABELLED)
@@ -99,7 +150,8 @@ def marginal_map_of(generator: Generator, data: PreparedData) -> MarginalMap:
 def generator_extras(generator: Generator, data: PreparedData, params: RunParams) -> dict:
     """What generator.pt holds beside the networks: the run's keys and the data's scaler, class
     names, kind and meta; the training split's masks when the data have masks, its values when
-    they are few, and the generator's marginal map when the run matches marginals."""
+    they are few, its attributes and their encoder when the generator sees them, and the
+    generator's marginal map when the run matches marginals."""
     extra = {
         "params": asdict(params),
         "scaler": asdict(data.scaler),
@@ -113,21 +165,35 @@ def generator_extras(generator: Generator, data: PreparedData, params: RunParams
     levels = levels_of(data)
     if levels is not None:
         extra[LEVELS_KEY] = torch.from_numpy(levels)
+    if generator.spec.static_width:
+        extra[STATIC_KEY] = conditions_of(data).to_payload()
     if params.match_marginals:
         extra[MARGINALS_KEY] = marginal_map_of(generator, data).to_payload()
     return extra
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What sampling takes from a generator.pt beside the networks (None where it holds none,
+    or where it is turned off)."""
+
+    pool: MaskPool | None
+    levels: np.ndarray | None
+    marginals: MarginalMap | None
+    conditions: StaticConditions | None
+
+
 def saved_extras(
     payload: dict[str, Any], round_to_levels: bool = True, match_marginals: bool = True
-) -> tuple[MaskPool | None, np.ndarray | None, MarginalMap | None]:
-    """The mask pool, value levels and marginal map a generator.pt holds (None where it holds
-    none, or where `round_to_levels` or `match_marginals` turn them off); an entry that cannot
-    be read raises ValueError naming it."""
+) -> Extras:
+    """The mask pool, value levels, marginal map and attribute conditions a generator.pt holds
+    (None where it holds none, or where `round_to_levels` or `match_marginals` turn them off);
+    an entry that cannot be read raises ValueError naming it."""
     readers = {
         MASK_POOL_KEY: (True, MaskPool.from_payload),
         LEVELS_KEY: (round_to_levels, lambda entry: np.asarray(entry.numpy(), dtype=np.float32)),
         MARGINALS_KEY: (match_marginals, MarginalMap.from_payload),
+        STATIC_KEY: (True, StaticConditions.from_payload),
     }
     extras = []
     for key, (wanted, read) in readers.items():
@@ -135,21 +201,36 @@ def saved_extras(
             extras.append(read(payload[key]) if wanted and key in payload else None)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"unusable {key!r} ({error!r})") from None
-    return tuple(extras)
+    return Extras(*extras)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Synthetic sequences, their labels, masks (None without) and attributes (None without)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    masks: np.ndarray | None
+    static: np.ndarray | None
 
 
 def draw_synthetic(
     generator: Generator,
     labels: np.ndarray,
     seed: int,
-    pool: MaskPool | None,
-    levels: np.ndarray | None = None,
-    marginals: MarginalMap | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(X, y, masks): `sample_sequences`, mapped by `marginals` and rounded to `levels` where
-    given; y is `labels`, or UNLABELLED throughout for an RGAN; with a pool, each sequence
-    takes a mask drawn for its y and the fill where it is 0."""
-    X = sample_sequences(generator, labels, seed)
+    extras: Extras,
+    static: np.ndarray | None = None,
+    lengths: str = "generate",
+) -> Drawn:
+    """`sample_sequences` for the attributes of `attributes_for` (requested `static`, or
+    resampled), mapped by the extras' marginal map and rounded to their levels where given; y
+    is `labels`, or UNLABELLED throughout for an RGAN; with a mask pool, each sequence takes a
+    mask drawn for its y (`MaskPool.draw`: a generated length, or with `lengths` "copy" the
+    mask of the training record its resampled attributes came from) and the fill where it is
+    0."""
+    static, encoded = attributes_for(generator, extras.conditions, labels, seed, static)
+    X = sample_sequences(generator, labels, seed, encoded)
+    pool, levels, marginals = extras.pool, extras.levels, extras.marginals
     if marginals is not None:
         X = marginals.apply(X, labels, seed)
     if levels is not None:
@@ -157,9 +238,12 @@ def draw_synthetic(
     if not generator.spec.conditional:
         labels = np.full(len(labels), UNLABELLED)
     if pool is None:
-        return X, labels, None
-    masks = pool.draw(labels, seed)
-    return apply_mask(X, masks, pool.fill), labels, masks
+        return Drawn(X, labels, None, static)
+    pool_encoded = None
+    if encoded is not None:
+        pool_encoded = extras.conditions.encoder.encode(extras.conditions.rows)
+    masks = pool.draw(labels, seed, lengths, encoded, pool_encoded)
+    return Drawn(apply_mask(X, masks, pool.fill), labels, masks, static)
 
 
 def balanced_labels(n_classes: int, total: int) -> np.ndarray:
@@ -175,11 +259,12 @@ def generate_balanced(
     multiplier: int = 1,
     round_to_levels: bool = True,
     match_marginals: bool = True,
+    lengths: str = "generate",
 ) -> SequenceDataset:
     """Sample `multiplier` × `samples_per_class` per class, or × as many as the training split
     when None (an RGAN draws as many, unlabelled); the first 1/multiplier of them are the 1×
-    set. When the data have masks, each sample takes the mask of a random training sample of
-    its class; with `match_marginals`, samples go through the generator's marginal map if it
+    set. When the data have masks, each sample takes a mask of its class (`lengths`: see
+    `draw_synthetic`); with `match_marginals`, samples go through the generator's marginal map if it
     has one; with `round_to_levels`, when the data take few values, samples take only those."""
     generator, payload = load_generator(generator_path)
     n_classes = generator.spec.n_classes
@@ -193,12 +278,15 @@ def generate_balanced(
     if match_marginals and MARGINALS_KEY in payload:
         marginals = MarginalMap.from_payload(payload[MARGINALS_KEY])
         logger.info("samples mapped onto the training split's marginals")
-    X, labels, masks = draw_synthetic(generator, labels, seed, MaskPool.of(data), levels, marginals)
+    extras = Extras(MaskPool.of(data), levels, marginals, conditions_of(data))
+    drawn = draw_synthetic(generator, labels, seed, extras, lengths=lengths)
     return SequenceDataset(
-        X=X,
-        mask=masks,
-        y=labels,
+        X=drawn.X,
+        mask=drawn.masks,
+        y=drawn.y,
         class_names=payload["class_names"],
         kind=payload["kind"],
         meta=payload["meta"],
+        static=drawn.static,
+        attributes=data.attributes if drawn.static is not None else [],
     )

@@ -48,13 +48,17 @@ def generator_loss(loss: str, logits: torch.Tensor, weight: torch.Tensor | None)
 
 
 def gradient_penalty(
-    critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor
+    critic: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor,
+    static: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """(‖∇ critic(x̂)‖ − 1)² at random points x̂ between real and fake sequences."""
     mix = torch.rand(len(real), 1, 1, device=real.device)
     points = (mix * real + (1 - mix) * fake).requires_grad_(True)
     with torch.backends.cudnn.flags(enabled=False):  # cuDNN's RNNs have no double backward
-        scores, _ = critic(points, labels)
+        scores, _ = critic(points, labels, static)
     (gradient,) = torch.autograd.grad(scores.mean(dim=1).sum(), points, create_graph=True)
     return ((gradient.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
@@ -75,8 +79,23 @@ def sequence_losses(
     return losses + F.cross_entropy(class_logits.float(), labels, reduction="none")
 
 
-def class_loss(class_logits: torch.Tensor | None, labels: torch.Tensor) -> torch.Tensor | float:
-    """The auxiliary classifier's cross-entropy, or 0 without one."""
+# Weight of the attributes' squared error beside the class's cross-entropy in the AC-GAN head:
+# digits' ink (README, "Static attributes") followed its request with a correlation of 0.941
+# (unmapped samples) at 10 against 0.924 at 1.
+ATTRIBUTE_WEIGHT = 10.0
+
+
+def class_loss(
+    class_logits: torch.Tensor | None, labels: torch.Tensor, static: torch.Tensor | None = None
+) -> torch.Tensor | float:
+    """The auxiliary head's loss, or 0 without one: cross-entropy of the class logits and, with
+    encoded `static` attributes (the head's last columns predict them), ATTRIBUTE_WEIGHT × their
+    squared error."""
     if class_logits is None:
         return 0.0
-    return F.cross_entropy(class_logits.float(), labels)
+    if static is None:
+        return F.cross_entropy(class_logits.float(), labels)
+    width = static.shape[1]
+    classes, attributes = class_logits[:, :-width].float(), class_logits[:, -width:].float()
+    error = F.mse_loss(attributes, static.float())
+    return F.cross_entropy(classes, labels) + ATTRIBUTE_WEIGHT * error

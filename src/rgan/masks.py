@@ -19,17 +19,19 @@ def apply_mask(X: np.ndarray, mask: np.ndarray, fill: np.ndarray) -> np.ndarray:
     return (X * mask + fill * (1.0 - mask)).astype(np.float32)
 
 
-def sample_masks(
+def draw_by_class(
     labels: np.ndarray, pool: np.ndarray, pool_labels: np.ndarray, seed: int
 ) -> np.ndarray:
-    """One mask per label, drawn with a fixed seed from the pool's masks of that class (from
-    the whole pool for labels the pool does not have, such as UNLABELLED)."""
+    """One row of the pool (a mask, a record's attributes) per label, drawn with a fixed seed
+    from the pool's rows of that class (from the whole pool for labels the pool does not have,
+    such as UNLABELLED). Pools of the same records in the same order give rows of one record
+    for the same labels and seed."""
     rng = np.random.default_rng(seed)
-    masks = np.empty((len(labels), *pool.shape[1:]), dtype=np.float32)
+    rows = np.empty((len(labels), *pool.shape[1:]), dtype=np.float32)
     for label in np.unique(labels):
         members = np.flatnonzero(pool_labels == label)
         if len(members) == 0:
             members = np.arange(len(pool))
         wanted = np.flatnonzero(labels == label)
-        masks[wanted] = pool[rng.choice(members, size=len(wanted))]
-    return masks
+        rows[wanted] = pool[rng.choice(members, size=len(wanted))]
+    return rows

@@ -45,6 +45,7 @@ class ModelSpec:
     conv: str = RunParams.conv
     aux_classifier: bool = RunParams.aux_classifier
     output: str = RunParams.output
+    static_width: int = 0  # width of the encoded static attributes fed beside the label
 
     def __post_init__(self) -> None:
         choices = {"cell": CELLS, "d_output": D_OUTPUTS, "conv": CONVS, "output": OUTPUTS}
@@ -56,27 +57,49 @@ class ModelSpec:
 
     @classmethod
     def for_run(
-        cls, params: RunParams, seq_len: int, n_features: int, n_classes: int, bounded: bool
+        cls,
+        params: RunParams,
+        seq_len: int,
+        n_features: int,
+        n_classes: int,
+        bounded: bool,
+        static_width: int = 0,
     ) -> ModelSpec:
-        """The networks of a run on data of these shapes."""
+        """The networks of a run on data of these shapes (`static_width`: the encoded
+        attributes' width, used when the run has `static`)."""
         options = {
             item.name: getattr(params, item.name) for item in fields(cls) if item.name in RUN_KEYS
         }
         shapes = {"seq_len": seq_len, "n_features": n_features, "n_classes": n_classes}
+        shapes["static_width"] = static_width if params.static else 0
         return cls(**{**options, **shapes, "bounded": bounded, "conditional": params.conditional})
 
     @property
-    def label_width(self) -> int:
-        """Width of the one-hot label appended to every step (0 for RGAN)."""
-        return self.n_classes if self.conditional else 0
+    def condition_width(self) -> int:
+        """Width of what is appended to every step: the one-hot label (RCGAN) and the encoded
+        static attributes (with `static`)."""
+        return (self.n_classes if self.conditional else 0) + self.static_width
 
 
-def with_labels(x: torch.Tensor, labels: torch.Tensor | None, spec: ModelSpec) -> torch.Tensor:
-    """Append the one-hot label at every step (RCGAN); RGAN's inputs pass unchanged."""
-    if not spec.conditional:
+def with_conditions(
+    x: torch.Tensor, labels: torch.Tensor | None, static: torch.Tensor | None, spec: ModelSpec
+) -> torch.Tensor:
+    """Append the one-hot label (RCGAN) and the encoded attributes (with a static width) at
+    every step; an RGAN's inputs without attributes pass unchanged."""
+    conditions = []
+    if spec.conditional:
+        conditions.append(F.one_hot(labels, spec.n_classes).to(x.dtype))
+    if spec.static_width:
+        if static is None or static.shape != (len(x), spec.static_width):
+            shape = None if static is None else tuple(static.shape)
+            raise ValueError(
+                f"expected attributes of shape ({len(x)}, {spec.static_width}), got {shape}"
+            )
+        conditions.append(static.to(x.dtype))
+    if not conditions:
         return x
-    one_hot = F.one_hot(labels, spec.n_classes).to(x.dtype)
-    return torch.cat([x, one_hot.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
+    condition = torch.cat(conditions, dim=-1)
+    return torch.cat([x, condition.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
 
 
 def recurrent(spec: ModelSpec, inputs: int, bidirectional: bool = False) -> nn.Module:
@@ -154,17 +177,23 @@ def bounded_output(out: torch.Tensor, output: str) -> torch.Tensor:
 
 
 class Generator(nn.Module):
-    """Recurrent net fed per-step noise (and the one-hot label for RCGAN); one value per
-    feature and step, brought into [-1, 1] (tanh or clip) when the data are bounded."""
+    """Recurrent net fed per-step noise (and the one-hot label for RCGAN, and the encoded
+    attributes of a run that sees them); one value per feature and step, brought into [-1, 1]
+    (tanh or clip) when the data are bounded."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
         self.spec = spec
-        self.rnn = recurrent(spec, spec.noise_dim + spec.label_width)
+        self.rnn = recurrent(spec, spec.noise_dim + spec.condition_width)
         self.head = generator_head(spec)
 
-    def forward(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        hidden, _ = self.rnn(with_labels(noise, labels, self.spec))
+    def forward(
+        self,
+        noise: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        static: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        hidden, _ = self.rnn(with_conditions(noise, labels, static, self.spec))
         out = self.head(hidden)
         return bounded_output(out, self.spec.output) if self.spec.bounded else out
 
@@ -180,41 +209,56 @@ class Generator(nn.Module):
 
     @torch.no_grad()
     def sample(
-        self, labels: torch.Tensor, generator: torch.Generator | None = None, batch: int = 4096
+        self,
+        labels: torch.Tensor,
+        generator: torch.Generator | None = None,
+        batch: int = 4096,
+        static: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """One sequence per entry of `labels` (ignored by RGAN), in evaluation mode."""
+        """One sequence per entry of `labels` (ignored by RGAN) and row of encoded `static`
+        attributes (for a spec with a static width), in evaluation mode."""
         was_training = self.training
         self.eval()
+        chunks = static.split(batch) if static is not None else [None] * len(labels.split(batch))
         parts = [
-            self(self.noise(len(chunk), generator), chunk.to(self.device)).cpu()
-            for chunk in labels.split(batch)
+            self(
+                self.noise(len(chunk), generator),
+                chunk.to(self.device),
+                None if attributes is None else attributes.to(self.device),
+            ).cpu()
+            for chunk, attributes in zip(labels.split(batch), chunks, strict=True)
         ]
         self.train(was_training)
         return torch.cat(parts)
 
 
 class Discriminator(nn.Module):
-    """Recurrent net fed the sequence (with the one-hot label at every step for RCGAN); one
-    logit per step (d_output "sequence", averaged in the loss as in the RGAN paper) or one per
-    sequence from the last step ("last"). With `aux_classifier`, also class logits (AC-GAN)
-    from the steps' mean state."""
+    """Recurrent net fed the sequence (with the one-hot label, and the encoded attributes of a
+    run that sees them, at every step); one logit per step (d_output "sequence", averaged in
+    the loss as in the RGAN paper) or one per sequence from the last step ("last"). With
+    `aux_classifier`, also class logits (AC-GAN) from the steps' mean state, followed by a
+    prediction of the encoded attributes when it sees them."""
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
         self.spec = spec
         self.front, width = discriminator_front(spec)
-        self.rnn = recurrent(spec, width + spec.label_width, spec.bidirectional)
+        self.rnn = recurrent(spec, width + spec.condition_width, spec.bidirectional)
         states = spec.hidden * (2 if spec.bidirectional else 1)
         self.head = critic_layer(spec, nn.Linear(states, 1))
+        outputs = spec.n_classes + spec.static_width  # the attributes' encoding, if it sees them
         self.classifier = (
-            critic_layer(spec, nn.Linear(states, spec.n_classes)) if spec.aux_classifier else None
+            critic_layer(spec, nn.Linear(states, outputs)) if spec.aux_classifier else None
         )
 
     def forward(
-        self, x: torch.Tensor, labels: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        static: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(realness logits of shape (batch, steps) or (batch, 1), class logits or None)."""
-        hidden, _ = self.rnn(with_labels(self.front(x), labels, self.spec))
+        hidden, _ = self.rnn(with_conditions(self.front(x), labels, static, self.spec))
         class_logits = None if self.classifier is None else self.classifier(hidden.mean(dim=1))
         if self.spec.d_output == "last":
             hidden = hidden[:, -1:]

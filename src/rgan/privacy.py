@@ -155,11 +155,11 @@ class PrivateDiscriminator:
         return real.detach().sum() / self.plan.batch_size + fake.detach(), norm
 
     def plain(
-        self, x: torch.Tensor, labels: torch.Tensor
+        self, x: torch.Tensor, labels: torch.Tensor, static: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """D's output through the fused recurrent layers of a plain D holding these weights
         (gradients reach them): for generated sequences, which need no per-sample gradients."""
-        return functional_call(self.mirror, self.parameters, (x, labels))
+        return functional_call(self.mirror, self.parameters, (x, labels, static))
 
     def epsilon(self) -> float:
         """ε spent so far at the plan's δ (0 before the first step)."""

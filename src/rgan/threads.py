@@ -47,9 +47,11 @@ def step_seconds(probe: GAN, batches: Batches, threads: int) -> float:
     torch.set_num_threads(threads)
     part = slice(0, probe.params.batch_size)
     masks = None if batches.masks is None else batches.masks[part]
+    static = None if batches.static is None else batches.static[part]
     nets = (probe.G, probe.D, probe.opt_g, probe.opt_d)
     started = time.perf_counter()
-    train_epoch(*nets, batches.X[part], batches.y[part], probe.trained_as, None, masks)
+    X, y = batches.X[part], batches.y[part]
+    train_epoch(*nets, X, y, probe.trained_as, None, masks, static=static)
     return time.perf_counter() - started
 
 

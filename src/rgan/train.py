@@ -29,6 +29,7 @@ from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
 from rgan.devices import estimate_training_bytes
 from rgan.gan import GAN, Batches, EpochPosition
+from rgan.generate import conditions_of
 from rgan.guards import adjust_g_factor, collapse, collapsed_start, divergence
 from rgan.interrupt import StopRequest, TrainingInterrupted
 from rgan.models import Discriminator, Generator, ModelSpec
@@ -77,9 +78,17 @@ class TrainResult:
 
 
 def model_spec(data: PreparedData, params: RunParams) -> ModelSpec:
-    return ModelSpec.for_run(
-        params, data.seq_len, data.n_features, data.n_classes, data.scaler.bounded
-    )
+    """The networks of `params` on `data`; a run that sees static attributes needs data with
+    them."""
+    encoder = data.static_encoder
+    if params.static and encoder is None:
+        raise ValueError(
+            "run key static: true, but the data have no static attributes (an npz with static, "
+            "static_names and static_kinds; mimic3_ihm with data.mimic3_ihm.root)"
+        )
+    width = 0 if encoder is None else encoder.width
+    shapes = (data.seq_len, data.n_features, data.n_classes, data.scaler.bounded, width)
+    return ModelSpec.for_run(params, *shapes)
 
 
 def training_bytes(data: PreparedData, params: RunParams) -> int:
@@ -263,7 +272,7 @@ class Session:
         if self.params.dynamic_g_factor:
             state.g_factor = adjust_g_factor(state.g_factor, stats)
         if budget.snapshot_every and state.epoch % budget.snapshot_every == 0:
-            samples = snapshot_samples(gan.exported, data.n_classes)
+            samples = snapshot_samples(gan.exported, data.n_classes, conditions_of(data))
             state.snapshots.append((state.epoch, torch.from_numpy(samples)))
             if self.board is not None:
                 grid = plots.snapshot_grid(samples, data.n_classes, data.meta)
@@ -396,8 +405,8 @@ def train_rcgan(
         params,
         budget,
         data,
-        Batches.of(data, device),
-        Validator(data, budget.eval_samples, params.seed, select_by == "tstr"),
+        Batches.of(data, device, params.static),
+        Validator(data, budget.eval_samples, params.seed, select_by == "tstr", params.static),
         select_by,
         identity,
         checkpoint_dir,

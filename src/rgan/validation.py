@@ -11,7 +11,8 @@ import pandas as pd
 
 from rgan.config import RunParams, TrainBudget
 from rgan.data.prepare import PreparedData
-from rgan.generate import sample_sequences
+from rgan.data.static import StaticConditions
+from rgan.generate import attributes_for, sample_sequences
 from rgan.masks import apply_mask, missing_fill
 from rgan.metrics.fidelity import median_bandwidth, mmd2_unbiased
 from rgan.metrics.utility import accuracy
@@ -40,12 +41,24 @@ class Validator:
     fixed from real data, so that epochs compare) and, when selecting by it, validation TSTR:
     logistic regression trained on the generated sequences, tested on the real ones, beside
     its reference, validation TRTR (the same classifier trained on the real training split),
-    computed once."""
+    computed once. With `static`, sequences are generated for the validation sequences'
+    attributes."""
 
-    def __init__(self, data: PreparedData, n_samples: int, seed: int, with_tstr: bool):
+    def __init__(
+        self,
+        data: PreparedData,
+        n_samples: int,
+        seed: int,
+        with_tstr: bool,
+        static: bool = False,
+    ):
         self.X_val, self.y_val = data.X["val"], data.y["val"]
         repeats = math.ceil(n_samples / len(self.y_val))
         self.labels = np.tile(self.y_val, repeats)[:n_samples]
+        self.static = None
+        if static:
+            encoded = data.static_encoder.encode(data.static["val"])
+            self.static = np.tile(encoded, (repeats, 1))[:n_samples]
         self.masks = self.fill = None
         if data.mask is not None:  # generated sequences get the validation masks and fill
             self.masks = np.tile(data.mask["val"], (repeats, 1, 1))[:n_samples]
@@ -64,7 +77,7 @@ class Validator:
         )
 
     def __call__(self, generator: Generator) -> dict[str, float]:
-        samples = sample_sequences(generator, self.labels, self.seed)
+        samples = sample_sequences(generator, self.labels, self.seed, self.static)
         if self.masks is not None:
             samples = apply_mask(samples, self.masks, self.fill)
         scores = {"val_mmd2": float(mmd2_unbiased(samples, self.X_val, self.bandwidth))}
@@ -79,10 +92,14 @@ class Validator:
         return scores
 
 
-def snapshot_samples(generator: Generator, n_classes: int) -> np.ndarray:
-    """Samples from the same noise at every snapshot: SNAPSHOT_PER_CLASS per class, in order."""
+def snapshot_samples(
+    generator: Generator, n_classes: int, conditions: StaticConditions | None = None
+) -> np.ndarray:
+    """Samples from the same noise (and attributes) at every snapshot: SNAPSHOT_PER_CLASS per
+    class, in order."""
     labels = np.arange(n_classes).repeat(SNAPSHOT_PER_CLASS)
-    return sample_sequences(generator, labels, SNAPSHOT_SEED)
+    _, encoded = attributes_for(generator, conditions, labels, SNAPSHOT_SEED)
+    return sample_sequences(generator, labels, SNAPSHOT_SEED, encoded)
 
 
 def time_to_quality(history: pd.DataFrame, thresholds: list[float]) -> dict[float, float | None]:

@@ -47,6 +47,7 @@ rule evaluate:
     params:
         samples_per_class=config["generate"]["samples_per_class"],
         round_to_levels=config["generate"]["round_to_levels"],
+        lengths=config["generate"]["lengths"],
         # The 1× set, then the rest for TSTR with more synthetic than real data.
         multiplier=max([1, *config["evaluate"]["extra_tstr_multipliers"]]),
         settings={

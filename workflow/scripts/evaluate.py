@@ -17,6 +17,7 @@ drawing = dict(
     seed=card["params"]["seed"],
     multiplier=snakemake.params.multiplier,
     round_to_levels=snakemake.params.round_to_levels,
+    lengths=snakemake.params.lengths,
 )
 synthetic = generate_balanced(snakemake.input.generator, data, **drawing)
 raw = None

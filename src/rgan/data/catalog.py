@@ -15,7 +15,7 @@ from rgan.data import ucr
 from rgan.data.checks import check_dataset, check_raw
 from rgan.data.digits import DIGITS_CLASSES, read_digits
 from rgan.data.lfw import read_lfwcrop
-from rgan.data.mimic3 import read_mimic3_ihm
+from rgan.data.mimic3 import read_mimic3_ihm, read_mimic3_statics
 from rgan.data.mnist import FASHION, FASHION_CLASSES, MNIST, MNIST_CLASSES, read_idx_images
 from rgan.data.npz import read_npz
 from rgan.data.protocol import (
@@ -74,7 +74,18 @@ def lfw_reader(files: Files, options: dict) -> RawData:
 
 def mimic3_reader(files: Files, options: dict) -> RawData:
     X, mask, y, features = read_mimic3_ihm(files["path"], options["hours"])
-    return RawData(X=X, y=y, class_names=["survived", "died"], mask=mask, feature_names=features)
+    static, attributes = None, []
+    if options.get("root"):
+        static, attributes = read_mimic3_statics(files["path"], options["root"])
+    return RawData(
+        X=X,
+        y=y,
+        class_names=["survived", "died"],
+        mask=mask,
+        feature_names=features,
+        static=static,
+        attributes=attributes,
+    )
 
 
 # LFWcrop publishes no checksum: the first download's SHA-256 goes into a lock file.
@@ -258,6 +269,8 @@ def load_dataset(name: str, options: dict, files: Files) -> SequenceDataset:
         mask = None if raw.mask is None else raw.mask[indices]
         dataset = shape_series(name, series, mask, labels, names, options, raw.feature_names)
     dataset.meta.update(raw.meta)
+    if raw.static is not None:
+        dataset = replace(dataset, static=raw.static[indices], attributes=raw.attributes)
     if spec.identities:
         dataset.meta["labels"] = "identity"
     check_dataset(dataset, source)

@@ -2,17 +2,22 @@
 
 MIMIC-III needs credentialed PhysioNet access, so it is never downloaded: the user builds the
 benchmark with YerevaNN/mimic3-benchmarks and points `data.mimic3_ihm.path` at its
-in-hospital-mortality folder (holding `train/` and `test/`, each with a `listfile.csv`).
+in-hospital-mortality folder (holding `train/` and `test/`, each with a `listfile.csv`), and
+optionally `data.mimic3_ihm.root` at the benchmark's root folder, whose per-subject
+`episode<N>.csv` and `stays.csv` give each stay's static attributes (age, gender, ethnicity,
+care unit).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rgan.data.idx import DataFormatError
+from rgan.data.static import CATEGORICAL, CONTINUOUS, Attribute, from_columns
 
 PARTS = ("train", "test")
 
@@ -232,3 +237,86 @@ def read_mimic3_ihm(
     X = np.concatenate(columns, axis=-1).astype(np.float32)
     mask = np.concatenate(masks, axis=-1).astype(np.float32)
     return X, mask, np.concatenate(labels), list(FEATURE_NAMES)
+
+
+# The benchmark's episode<N>.csv codes (mimic3benchmark/preprocessing.py); 0 means unknown.
+GENDERS = {1: "F", 2: "M", 3: "OTHER"}
+ETHNICITIES = {1: "ASIAN", 2: "BLACK", 3: "HISPANIC", 4: "WHITE", 5: "OTHER"}
+STATIC_KINDS = {
+    "age": CONTINUOUS,
+    "gender": CATEGORICAL,
+    "ethnicity": CATEGORICAL,
+    "care_unit": CATEGORICAL,
+}
+EPISODE_NAME = re.compile(r"^(\d+)_episode(\d+)_timeseries\.csv$")
+
+
+def listed_stays(ihm: Path) -> list[tuple[str, str]]:
+    """(part, episode file name) of every listed stay, train/ then test/ (read_mimic3_ihm's
+    order)."""
+    return [
+        (part, stay) for part in PARTS for stay in _read_csv(ihm / part / "listfile.csv")["stay"]
+    ]
+
+
+def subject_folder(root: Path, part: str, subject: str) -> Path:
+    """A subject's folder in the benchmark root: root/<part>/<subject> after the benchmark's
+    train/test split, else root/<subject>."""
+    split = root / part / subject
+    return split if split.is_dir() else root / subject
+
+
+def stay_statics(root: Path, part: str, stay: str) -> dict[str, object]:
+    """Age, gender, ethnicity and care unit of one listed stay, None where unknown."""
+    match = EPISODE_NAME.match(stay)
+    if match is None:
+        raise DataFormatError(
+            f"{root}: listed stay {stay!r} is not named <subject>_episode<N>_timeseries.csv"
+        )
+    subject, episode = match.groups()
+    folder = subject_folder(root, part, subject)
+    path, stays_path = folder / f"episode{episode}.csv", folder / "stays.csv"
+    for needed in (path, stays_path):
+        if not needed.is_file():
+            raise DataFormatError(
+                f"{needed}: not found; data.mimic3_ihm.root must be the benchmark's root folder "
+                f"(with <subject>/episode<N>.csv and stays.csv) for stay {stay!r}"
+            )
+    table, stays = _read_csv(path), _read_csv(stays_path)
+    for name, frame, columns in (
+        (path, table, ("Icustay", "Age", "Gender", "Ethnicity")),
+        (stays_path, stays, ("ICUSTAY_ID", "LAST_CAREUNIT")),
+    ):
+        absent = [column for column in columns if column not in frame.columns]
+        if absent or frame.empty:
+            raise DataFormatError(f"{name}: expected a row with columns {list(columns)}")
+    row = table.iloc[0]
+    unit = stays.loc[stays["ICUSTAY_ID"] == row["Icustay"], "LAST_CAREUNIT"]
+    return {
+        "age": _number(path, "Age", row["Age"]),
+        "gender": GENDERS.get(_code(path, "Gender", row["Gender"])),
+        "ethnicity": ETHNICITIES.get(_code(path, "Ethnicity", row["Ethnicity"])),
+        "care_unit": unit.iloc[0] if len(unit) and isinstance(unit.iloc[0], str) else None,
+    }
+
+
+def _number(path: Path, column: str, cell: object) -> float:
+    if not isinstance(cell, str):
+        return float("nan")
+    try:
+        return float(cell)
+    except ValueError:
+        raise DataFormatError(f"{path}: column {column!r} holds {cell!r}, not a number") from None
+
+
+def _code(path: Path, column: str, cell: object) -> int:
+    value = _number(path, column, cell)
+    return 0 if np.isnan(value) else int(value)
+
+
+def read_mimic3_statics(ihm: Path, root: Path) -> tuple[np.ndarray, list[Attribute]]:
+    """The static attributes of the in-hospital-mortality folder's stays, in the order of
+    read_mimic3_ihm, from the benchmark root's episode<N>.csv and stays.csv."""
+    rows = [stay_statics(Path(root), part, stay) for part, stay in listed_stays(Path(ihm))]
+    columns = {name: [row[name] for row in rows] for name in STATIC_KINDS}
+    return from_columns(columns, STATIC_KINDS, str(root))

@@ -17,6 +17,12 @@ from sklearn.model_selection import train_test_split
 from rgan.data.checks import check_dataset
 from rgan.data.idx import DataFormatError
 from rgan.data.sequences import UNLABELLED, SequenceDataset
+from rgan.data.static import (
+    Attribute,
+    StaticEncoder,
+    attributes_from_json,
+    attributes_to_json,
+)
 from rgan.io import load_npz, save_npz
 
 logger = logging.getLogger(__name__)
@@ -119,6 +125,15 @@ class PreparedData:
     meta: dict = field(default_factory=dict)
     mask: dict[str, np.ndarray] | None = None
     medians: np.ndarray | None = None  # per-feature training medians used for missing values
+    static: dict[str, np.ndarray] | None = None  # per split: attribute codes, NaN = missing
+    attributes: list[Attribute] = field(default_factory=list)
+
+    @property
+    def static_encoder(self) -> StaticEncoder | None:
+        """The attributes' encoding, fitted on the training split (None without attributes)."""
+        if self.static is None:
+            return None
+        return StaticEncoder.fit(self.attributes, self.static["train"])
 
     @property
     def n_classes(self) -> int:
@@ -154,6 +169,10 @@ class PreparedData:
             arrays[f"index_{split}"] = self.index[split]
             if self.mask is not None:
                 arrays[f"mask_{split}"] = self.mask[split]
+            if self.static is not None:
+                arrays[f"static_{split}"] = self.static[split]
+        if self.static is not None:
+            arrays["attributes"] = np.array(json.dumps(attributes_to_json(self.attributes)))
         save_npz(path, **arrays)
 
     @classmethod
@@ -169,6 +188,8 @@ class PreparedData:
             meta=json.loads(str(arrays["meta"])),
             mask={s: arrays[f"mask_{s}"] for s in SPLITS} if "mask_train" in arrays else None,
             medians=arrays.get("medians"),
+            static={s: arrays[f"static_{s}"] for s in SPLITS} if "static_train" in arrays else None,
+            attributes=attributes_from_json(json.loads(str(arrays.get("attributes", "[]")))),
         )
 
 
@@ -362,7 +383,8 @@ def scale_splits(
     data: SequenceDataset, index: dict[str, np.ndarray], normalise: str
 ) -> PreparedData:
     """The splits `index` names, missing values filled with training medians, normalised with
-    statistics of the train split."""
+    statistics of the train split; static attributes kept as they are (their encoding is
+    fitted on the train split: PreparedData.static_encoder)."""
     X = {split: data.X[idx] for split, idx in index.items()}
     medians = None
     if np.isnan(data.X).any():
@@ -382,4 +404,6 @@ def scale_splits(
         if data.mask is None
         else {s: data.mask[i].astype(np.float32) for s, i in index.items()},
         medians=medians,
+        static=None if data.static is None else {s: data.static[i] for s, i in index.items()},
+        attributes=data.attributes,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rgan.data.static import Attribute, attributes_from_json, attributes_to_json
 from rgan.io import load_npz, save_npz
 
 UNLABELLED = -1  # the label of every sample drawn from an unconditional RGAN
@@ -24,13 +25,15 @@ class RawData:
     mask: np.ndarray | None = None  # 1 where a value was observed, if the source says so
     feature_names: list[str] | None = None
     meta: dict = field(default_factory=dict)  # carried into SequenceDataset.meta
+    static: np.ndarray | None = None  # (N, attributes) codes (rgan.data.static), NaN = missing
+    attributes: list[Attribute] = field(default_factory=list)
 
 
 @dataclass
 class SequenceDataset:
     """X: (samples, steps, features) float32; y: (samples,) int64 class ids, or all UNLABELLED;
     class_names per id; mask: optional (samples, steps, features), 1 = observed, 0 = missing or
-    padding."""
+    padding; static: optional (samples, attributes) values of `attributes` (rgan.data.static)."""
 
     X: np.ndarray
     y: np.ndarray
@@ -38,6 +41,8 @@ class SequenceDataset:
     kind: str = "timeseries"  # "image" when the sequences are images read step by step
     meta: dict = field(default_factory=dict)  # images: height, width, layout; feature names
     mask: np.ndarray | None = None
+    static: np.ndarray | None = None
+    attributes: list[Attribute] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.X.ndim != 3:
@@ -51,6 +56,12 @@ class SequenceDataset:
             )
         if self.mask is not None and self.mask.shape != self.X.shape:
             raise ValueError(f"mask has shape {self.mask.shape}, X {self.X.shape}")
+        expected = (len(self.X), len(self.attributes))
+        if self.static is not None and self.static.shape != expected:
+            raise ValueError(
+                f"static has shape {self.static.shape}; expected {expected} for attributes "
+                f"{[attribute.name for attribute in self.attributes]}"
+            )
 
     @property
     def labelled(self) -> bool:
@@ -66,6 +77,9 @@ class SequenceDataset:
         }
         if self.mask is not None:
             arrays["mask"] = self.mask.astype(np.float32)
+        if self.static is not None:
+            arrays["static"] = self.static.astype(np.float32)
+            arrays["attributes"] = np.array(json.dumps(attributes_to_json(self.attributes)))
         save_npz(path, **arrays)
 
     @classmethod
@@ -78,4 +92,6 @@ class SequenceDataset:
             kind=str(arrays["kind"]),
             meta=json.loads(str(arrays["meta"])),
             mask=arrays.get("mask"),
+            static=arrays.get("static"),
+            attributes=attributes_from_json(json.loads(str(arrays.get("attributes", "[]")))),
         )
