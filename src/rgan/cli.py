@@ -272,7 +272,8 @@ def parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         help=f"an .npz file (missing folders are created): X, y ({UNLABELLED} from an RGAN), "
-        "class_names, and mask (1 = observed) when the model's data had masks",
+        "class_names, mask (1 = observed) when the model's data had masks, and static, "
+        "static_names and static_kinds when the model sees static attributes",
     )
     return main_parser
 

@@ -1,6 +1,7 @@
 """Observation masks (1 = observed, 0 = missing or padding) for generated data: synthetic
-sequences take masks drawn from real sequences of the same class, and their hidden values the
-same fill that the real data got, so real and synthetic data are compared like for like."""
+sequences take masks drawn from real sequences of the same class (whole, or cut to a generated
+length: rgan.lengths), and their hidden values the same fill that the real data got, so real
+and synthetic data are compared like for like."""
 
 from __future__ import annotations
 
