@@ -131,13 +131,15 @@ def read_conditions(path: str) -> dict[str, list[str]]:
     return {str(column): table[column].tolist() for column in table.columns}
 
 
-def fixed_attributes(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    """Requested attributes by name (--conditions' columns, then --static's values), and
-    what errors about them name."""
+def fixed_attributes(args: argparse.Namespace) -> tuple[dict[str, Any], str, int | None]:
+    """Requested attributes by name (--conditions' columns, then --static's values), what
+    errors about them name, and the rows of --conditions (None without it)."""
     fixed: dict[str, Any] = {}
-    sources = []
+    sources, rows = [], None
     if args.conditions is not None:
-        fixed |= read_conditions(args.conditions)
+        columns = read_conditions(args.conditions)
+        rows = len(next(iter(columns.values())))
+        fixed |= columns
         sources.append(f"--conditions {args.conditions}")
     for item in args.static or ():
         name, equals, value = item.partition("=")
@@ -145,14 +147,19 @@ def fixed_attributes(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             fail(f"--static {item!r}: expected name=value")
         fixed[name.strip()] = value
         sources.append(f"--static {item}")
-    return fixed, ", ".join(sources)
+    return fixed, ", ".join(sources), rows
 
 
 def sample_attributes(
-    args: argparse.Namespace, extras: Extras, labels: np.ndarray, seen: bool
+    args: argparse.Namespace,
+    extras: Extras,
+    labels: np.ndarray,
+    seen: bool,
+    fixed: dict[str, Any],
+    source: str,
 ) -> np.ndarray | None:
-    """The attributes requested on the command line (None: drawn from training records)."""
-    fixed, source = fixed_attributes(args)
+    """The attributes requested on the command line (`fixed_attributes`; None: drawn from
+    training records)."""
     if not fixed:
         return None
     if not seen or extras.conditions is None:
@@ -163,11 +170,10 @@ def sample_attributes(
         fail(str(error))
 
 
-def sample_count(args: argparse.Namespace) -> int:
-    """--n, or the rows of --conditions; both only when they agree."""
-    if args.conditions is None:
+def sample_count(args: argparse.Namespace, rows: int | None) -> int:
+    """--n, or the `rows` of --conditions; both only when they agree."""
+    if rows is None:
         return args.n or 1000
-    rows = len(next(iter(read_conditions(args.conditions).values())))
     if args.n is not None and args.n != rows:
         fail(f"--n {args.n}: --conditions {args.conditions} has {rows} rows (one per sequence)")
     return rows
@@ -187,13 +193,15 @@ def sample(args: argparse.Namespace) -> None:
     generator, payload = load(args.model)
     spec = generator.spec
     class_names = entry(payload, "class_names", args.model)
-    n = sample_count(args)
+    fixed, source, rows = fixed_attributes(args)
+    n = sample_count(args, rows)
     labels = sample_labels(args, n, spec.n_classes, spec.conditional)
     try:
         extras = saved_extras(payload, args.round_to_levels, args.match_marginals)
     except ValueError as error:
         fail(f"{args.model}: {error}; {ADVICE}")
-    static = sample_attributes(args, extras, labels, bool(spec.static_width))
+    seen = bool(spec.static_width)
+    static = sample_attributes(args, extras, labels, seen, fixed, source)
     try:
         drawn = draw_synthetic(generator, labels, args.seed, extras, static, args.lengths)
     except ValueError as error:
