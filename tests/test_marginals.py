@@ -1,5 +1,6 @@
 """Marginal matching (run key match_marginals): generated values are mapped, per class and
-position, onto the training split's distribution there; ranks are kept; the map travels in
+position, onto the training split's distribution there; ranks are kept, also those of values
+the generator's output bound would tie (the map reads them before it); the map travels in
 generator.pt, so the workflow and `rgan sample` map alike, and evaluation also scores the
 samples as they were before the map."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from scipy.stats import ks_2samp, spearmanr
 from small_run import train_and_export
 
@@ -14,7 +16,13 @@ from rgan.cli import main as rgan_main
 from rgan.data.prepare import split_and_scale
 from rgan.data.sequences import UNLABELLED, SequenceDataset
 from rgan.evaluate import EvalSettings, raw_scores
-from rgan.generate import MARGINALS_KEY, Extras, draw_synthetic, generate_balanced
+from rgan.generate import (
+    MARGINALS_KEY,
+    Extras,
+    draw_synthetic,
+    generate_balanced,
+    sample_sequences,
+)
 from rgan.marginals import QUANTILES, MarginalMap, map_values
 from rgan.models import load_generator
 
@@ -87,6 +95,40 @@ def test_unobserved_real_values_are_ignored_and_unlabelled_data_form_one_group()
     np.testing.assert_array_equal(restored.apply(generated, np.zeros(1000, int), 0), mapped)
 
 
+def test_a_map_before_the_bound_keeps_the_order_of_clipped_values_and_emits_bounded_ones():
+    rng = np.random.default_rng(4)
+    real_y = np.arange(600) % 2
+    real = rng.uniform(-1, 1, size=(600, 3, 2)).astype(np.float32)  # background rarer than ours
+    mask = np.ones_like(real)
+    mask[:, 2, 1] = 0  # never observed: the generator's emitted (bounded) values stay
+    head = rng.normal(-1.0, 1.0, size=(4000, 3, 2)).astype(np.float32)  # half below -1
+    emitted = np.clip(head, -1, 1)
+    labels = np.arange(4000) % 2
+    marginals = MarginalMap.fit(head, labels, real, real_y, mask, emitted)
+    assert marginals.before_bound
+    restored = MarginalMap.from_payload(marginals.to_payload())
+    assert restored.before_bound
+
+    fresh = rng.normal(-1.0, 1.0, size=(2000, 3, 2)).astype(np.float32)
+    fresh_y = np.arange(2000) % 2
+    mapped = restored.apply(fresh, fresh_y, seed=0)
+    clipped = (fresh[:, 1, 0] < -1) & (fresh_y == 0)  # one value (-1) to a bounded map
+    in_order = mapped[clipped, 1, 0][np.argsort(fresh[clipped, 1, 0])]
+    assert np.all(np.diff(in_order) >= 0)  # monotone (the lowest 0.5 % share the end target)
+    assert spearmanr(in_order, np.arange(len(in_order))).statistic > 0.99
+    assert ks_2samp(mapped[:, 1, 0], real[:, 1, 0]).statistic < 0.06
+    assert mapped[:, 2, 1].min() >= -1 and mapped[:, 2, 1].max() <= 1
+    assert np.mean(mapped[:, 2, 1] == -1) > 0.3  # as emitted: about half at the bound
+
+    bounded = MarginalMap.fit(emitted, labels, real, real_y, mask)
+    tied = bounded.apply(np.clip(fresh, -1, 1), fresh_y, seed=0)[clipped, 1, 0]
+    assert abs(spearmanr(tied, fresh[clipped, 1, 0]).statistic) < 0.1  # spread at random
+    old_payload = {
+        key: value for key, value in bounded.to_payload().items() if key != "before_bound"
+    }
+    assert not MarginalMap.from_payload(old_payload).before_bound  # maps saved before the key
+
+
 def test_labels_outside_the_map_are_refused():
     generated, labels = two_class_draw(100, seed=0)
     marginals = MarginalMap.fit(generated, labels, generated, labels)
@@ -115,9 +157,12 @@ def test_the_workflow_and_the_cli_map_with_the_saved_map(matched, tmp_path):
     data, model = matched
     generator, payload = load_generator(model)
     marginals = MarginalMap.from_payload(payload[MARGINALS_KEY])
+    assert marginals.before_bound
     workflow = generate_balanced(model, data, samples_per_class=200, seed=3)
     raw = generate_balanced(model, data, 200, seed=3, match_marginals=False)
-    np.testing.assert_array_equal(workflow.X, marginals.apply(raw.X, raw.y, seed=3))
+    head = sample_sequences(generator, raw.y, seed=3, bound=False)  # what the map reads
+    np.testing.assert_array_equal(workflow.X, marginals.apply(head, raw.y, seed=3))
+    np.testing.assert_array_equal(raw.X, generator.bound(torch.from_numpy(head)).numpy())
     # one epoch of training is far from the data; the map brings each class's pixels onto it
     train = data.X["train"]
     for label in (0, 1):

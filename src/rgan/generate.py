@@ -36,14 +36,20 @@ logger = logging.getLogger(__name__)
 
 
 def sample_sequences(
-    generator: Generator, labels: np.ndarray, seed: int, static: np.ndarray | None = None
+    generator: Generator,
+    labels: np.ndarray,
+    seed: int,
+    static: np.ndarray | None = None,
+    bound: bool = True,
 ) -> np.ndarray:
     """One sequence per label (ignored by an RGAN) and row of encoded attributes (for a
     generator that sees them), from a noise stream seeded with `seed`: the same labels,
-    attributes and seed give the same sequences."""
+    attributes and seed give the same sequences (with `bound` False, as the generator's head
+    gives them before its output bound)."""
     noise_source = torch.Generator().manual_seed(seed)
     encoded = None if static is None else torch.as_tensor(static)
-    return generator.sample(torch.as_tensor(labels), noise_source, static=encoded).numpy()
+    labels = torch.as_tensor(labels)
+    return generator.sample(labels, noise_source, static=encoded, bound=bound).numpy()
 
 
 def conditions_of(data: PreparedData) -> StaticConditions | None:
@@ -135,16 +141,18 @@ def levels_of(data: PreparedData) -> np.ndarray | None:
 
 def marginal_map_of(generator: Generator, data: PreparedData) -> MarginalMap:
     """The map from `generator`'s marginals (REFERENCE_PER_CLASS sequences per class, drawn from
-    REFERENCE_SEED) onto the training split's, per class for an RCGAN (see `rgan.marginals`)."""
+    REFERENCE_SEED, before its output bound) onto the training split's, per class for an RCGAN
+    (see `rgan.marginals`)."""
     conditional = generator.spec.conditional
     n_classes = generator.spec.n_classes if conditional else 1
     labels = balanced_labels(n_classes, REFERENCE_PER_CLASS * n_classes)
     _, encoded = attributes_for(generator, conditions_of(data), labels, REFERENCE_SEED)
-    generated = sample_sequences(generator, labels, REFERENCE_SEED, encoded)
+    generated = sample_sequences(generator, labels, REFERENCE_SEED, encoded, bound=False)
+    emitted = generator.bound(torch.from_numpy(generated)).numpy()
     real_labels = data.y["train"] if conditional else np.full(len(data.y["train"]), UNLABELLED)
     mask = None if data.mask is None else data.mask["train"]
     generated_labels = labels if conditional else np.full(len(labels), UNLABELLED)
-    return MarginalMap.fit(generated, generated_labels, data.X["train"], real_labels, mask)
+    return MarginalMap.fit(generated, generated_labels, data.X["train"], real_labels, mask, emitted)
 
 
 def generator_extras(generator: Generator, data: PreparedData, params: RunParams) -> dict:
@@ -229,8 +237,9 @@ def draw_synthetic(
     mask of the training record its resampled attributes came from) and the fill where it is
     0."""
     static, encoded = attributes_for(generator, extras.conditions, labels, seed, static)
-    X = sample_sequences(generator, labels, seed, encoded)
     pool, levels, marginals = extras.pool, extras.levels, extras.marginals
+    bound = marginals is None or not marginals.before_bound
+    X = sample_sequences(generator, labels, seed, encoded, bound)
     if marginals is not None:
         X = marginals.apply(X, labels, seed)
     if levels is not None:

@@ -2,12 +2,15 @@
 values. For every class and every (step, feature) position, a monotone map sends the
 generator's distribution of that value onto the training split's (quantile mapping): a sample
 at the generator's q-th percentile there gets the training data's q-th percentile. Each value
-keeps its rank (ties, such as outputs clipped to a bound, are spread at random over their run),
-so the sequence's shape is the generator's; what changes is that per-pixel intensities,
-background fractions and value histograms follow the data's, which a tree-based detector
-otherwise reads at once. The map is fitted once, when training ends, from a
-fixed-seed draw of the exported generator, and saved in generator.pt (QUANTILES quantiles of
-each side per class and position), so `rgan sample` maps as the workflow does."""
+keeps its rank, so the sequence's shape is the generator's; what changes is that per-pixel
+intensities, background fractions and value histograms follow the data's, which a tree-based
+detector otherwise reads at once. The map reads the generator's values before its output
+bound (clip or tanh): values the bound would tie keep the generator's own order, so where the
+data's background is rarer than the generator's, the pixels that turn into ink are those the
+generator put closest to it, next to its strokes, not random ones (ties, as in maps saved
+before this, are spread at random over their run). The map is fitted once, when training
+ends, from a fixed-seed draw of the exported generator, and saved in generator.pt (QUANTILES
+quantiles of each side per class and position), so `rgan sample` maps as the workflow does."""
 
 from __future__ import annotations
 
@@ -30,10 +33,12 @@ PROBABILITIES = (np.arange(QUANTILES) + 0.5) / QUANTILES
 class MarginalMap:
     """Per group (class, or one group for unlabelled data) and position: the generator's
     quantiles and the training data's at PROBABILITIES, each (groups, QUANTILES, steps,
-    features)."""
+    features); `before_bound`: the generator's side holds its values before the output bound
+    (False in maps saved before that, which map bounded values)."""
 
     generated: np.ndarray
     real: np.ndarray
+    before_bound: bool = False
 
     @classmethod
     def fit(
@@ -43,10 +48,15 @@ class MarginalMap:
         real: np.ndarray,
         real_labels: np.ndarray,
         real_mask: np.ndarray | None = None,
+        emitted: np.ndarray | None = None,
     ) -> MarginalMap:
         """The map from `generated` to `real`, per class (unlabelled: one group). With
         `real_mask`, only observed real values count; a position never observed in a class
-        keeps the generator's values there."""
+        keeps the generator's values there. With `emitted` (the generator's output of which
+        `generated` are the values before the output bound), the map is `before_bound`, and
+        unobserved positions take the emitted values."""
+        before_bound = emitted is not None
+        emitted = generated if emitted is None else emitted
         labelled = (real_labels != UNLABELLED).any()
         groups = np.unique(real_labels) if labelled else np.array([UNLABELLED])
         if labelled and not np.array_equal(groups, np.arange(len(groups))):
@@ -56,17 +66,19 @@ class MarginalMap:
             values = np.where(real_mask.astype(bool), values, np.nan)
         generated_q, real_q = [], []
         for group in groups:
-            own = generated[generated_labels == group] if labelled else generated
+            own = generated_labels == group if labelled else slice(None)
             theirs = values[real_labels == group] if labelled else values
-            if len(own) == 0:
+            if len(generated[own]) == 0:
                 raise ValueError(f"no generated sequences of class {group} to fit the map from")
-            g = np.quantile(own.astype(np.float64), PROBABILITIES, axis=0)
+            g = np.quantile(generated[own].astype(np.float64), PROBABILITIES, axis=0)
+            e = np.quantile(emitted[own].astype(np.float64), PROBABILITIES, axis=0)
             with warnings.catch_warnings():  # a position never observed: all NaN, handled below
                 warnings.simplefilter("ignore", RuntimeWarning)
-                r = np.nanquantile(theirs, PROBABILITIES, axis=0) if len(theirs) else g
+                r = np.nanquantile(theirs, PROBABILITIES, axis=0) if len(theirs) else e
             generated_q.append(g)
-            real_q.append(np.where(np.isnan(r), g, r))
-        return cls(np.stack(generated_q).astype(np.float32), np.stack(real_q).astype(np.float32))
+            real_q.append(np.where(np.isnan(r), e, r))
+        generated_q, real_q = np.stack(generated_q), np.stack(real_q)
+        return cls(generated_q.astype(np.float32), real_q.astype(np.float32), before_bound)
 
     def apply(self, X: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
         """`X` with every value mapped by its class's (or the one group's) map at its position;
@@ -97,11 +109,13 @@ class MarginalMap:
         return {
             "generated": torch.from_numpy(self.generated),
             "real": torch.from_numpy(self.real),
+            "before_bound": self.before_bound,
         }
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> MarginalMap:
-        return cls(payload["generated"].numpy(), payload["real"].numpy())
+        before_bound = bool(payload.get("before_bound", False))
+        return cls(payload["generated"].numpy(), payload["real"].numpy(), before_bound)
 
 
 def map_values(

@@ -192,9 +192,16 @@ class Generator(nn.Module):
         noise: torch.Tensor,
         labels: torch.Tensor | None = None,
         static: torch.Tensor | None = None,
+        bound: bool = True,
     ) -> torch.Tensor:
+        """The generated sequences; with `bound` False, the head's values before the output
+        bound (clip or tanh) of bounded data."""
         hidden, _ = self.rnn(with_conditions(noise, labels, static, self.spec))
         out = self.head(hidden)
+        return self.bound(out) if bound else out
+
+    def bound(self, out: torch.Tensor) -> torch.Tensor:
+        """The head's values brought into [-1, 1] by the output bound, for bounded data."""
         return bounded_output(out, self.spec.output) if self.spec.bounded else out
 
     @property
@@ -214,9 +221,11 @@ class Generator(nn.Module):
         generator: torch.Generator | None = None,
         batch: int = 4096,
         static: torch.Tensor | None = None,
+        bound: bool = True,
     ) -> torch.Tensor:
         """One sequence per entry of `labels` (ignored by RGAN) and row of encoded `static`
-        attributes (for a spec with a static width), in evaluation mode."""
+        attributes (for a spec with a static width), in evaluation mode; `bound` as in
+        `forward`."""
         was_training = self.training
         self.eval()
         chunks = static.split(batch) if static is not None else [None] * len(labels.split(batch))
@@ -225,6 +234,7 @@ class Generator(nn.Module):
                 self.noise(len(chunk), generator),
                 chunk.to(self.device),
                 None if attributes is None else attributes.to(self.device),
+                bound,
             ).cpu()
             for chunk, attributes in zip(labels.split(batch), chunks, strict=True)
         ]
