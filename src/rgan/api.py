@@ -22,7 +22,13 @@ from rgan.config import RUN_KEYS, RunParams, TrainBudget
 from rgan.data.checks import check_dataset
 from rgan.data.prepare import PreparedData, Scaler, scale_splits, validation_split
 from rgan.data.sequences import UNLABELLED, SequenceDataset
-from rgan.data.static import CATEGORICAL, CONTINUOUS, StaticEncoder, from_columns, requested
+from rgan.data.static import (
+    CATEGORICAL,
+    CONTINUOUS,
+    StaticConditions,
+    from_columns,
+    requested,
+)
 from rgan.devices import choose_device
 from rgan.generate import (
     STATIC_KEY,
@@ -249,7 +255,7 @@ class RCGAN:
         """Attribute codes as a table of what `fit` was given (numbers or category names)."""
         if static is None:
             return None
-        attributes = StaticEncoder.from_payload(self.payload[STATIC_KEY]["encoder"]).attributes
+        attributes = StaticConditions.encoder_of(self.payload[STATIC_KEY]).attributes
         return pd.DataFrame(
             {
                 attribute.name: attribute.values(static[:, i])

@@ -56,7 +56,6 @@ class MarginalMap:
         `generated` are the values before the output bound), the map is `before_bound`, and
         unobserved positions take the emitted values."""
         before_bound = emitted is not None
-        emitted = generated if emitted is None else emitted
         labelled = (real_labels != UNLABELLED).any()
         groups = np.unique(real_labels) if labelled else np.array([UNLABELLED])
         if labelled and not np.array_equal(groups, np.arange(len(groups))):
@@ -68,10 +67,14 @@ class MarginalMap:
         for group in groups:
             own = generated_labels == group if labelled else slice(None)
             theirs = values[real_labels == group] if labelled else values
-            if len(generated[own]) == 0:
+            ours = generated[own].astype(np.float64)
+            if len(ours) == 0:
                 raise ValueError(f"no generated sequences of class {group} to fit the map from")
-            g = np.quantile(generated[own].astype(np.float64), PROBABILITIES, axis=0)
-            e = np.quantile(emitted[own].astype(np.float64), PROBABILITIES, axis=0)
+            g = np.quantile(ours, PROBABILITIES, axis=0)
+            if emitted is None:  # the values as emitted, for positions the data never show
+                e = g
+            else:
+                e = np.quantile(emitted[own].astype(np.float64), PROBABILITIES, axis=0)
             with warnings.catch_warnings():  # a position never observed: all NaN, handled below
                 warnings.simplefilter("ignore", RuntimeWarning)
                 r = np.nanquantile(theirs, PROBABILITIES, axis=0) if len(theirs) else e

@@ -250,8 +250,13 @@ class StaticConditions:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> StaticConditions:
-        encoder = StaticEncoder.from_payload(payload["encoder"])
+        encoder = cls.encoder_of(payload)
         return cls(encoder, payload["rows"].numpy(), payload["labels"].numpy())
+
+    @staticmethod
+    def encoder_of(payload: Mapping[str, Any]) -> StaticEncoder:
+        """The encoder alone, from a payload of `to_payload`."""
+        return StaticEncoder.from_payload(payload["encoder"])
 
 
 def requested(
